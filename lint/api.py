@@ -1,0 +1,33 @@
+"""The Python API: lint a source text or a set of paths. (Engine being written.)"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from .config import Config
+from .diagnostics import Diagnostic
+
+
+def lint_source(
+    source: str,
+    path: str = "<string>",
+    config: Config | None = None,
+    *,
+    apply_noqa: bool = True,
+) -> list[Diagnostic]:
+    """Diagnostics for one module's text. `path` (if it exists on disk) anchors
+    the project around it, whose models and enums are read from disk; the text
+    given here wins over the file on disk. With apply_noqa=False, `# noqa`
+    comments are not applied and MEM100 is not reported (hosts such as flake8
+    apply their own)."""
+    raise NotImplementedError
+
+
+def lint_paths(
+    paths: Iterable[str | Path],
+    config: Config | None = None,
+    *,
+    jobs: int = 1,
+) -> list[Diagnostic]:
+    """Diagnostics for every Python file under `paths`, sorted by path and position."""
+    raise NotImplementedError

@@ -1,4 +1,4 @@
-"""The Python API: lint a source text or a set of paths. (Engine being written.)"""
+"""The Python API: lint a source text or a set of paths."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,6 +6,8 @@ from typing import Iterable
 
 from .config import Config
 from .diagnostics import Diagnostic
+from .discover import discover
+from .engine import Settings, check_files, check_text, deep_call
 
 
 def lint_source(
@@ -20,7 +22,8 @@ def lint_source(
     given here wins over the file on disk. With apply_noqa=False, `# noqa`
     comments are not applied and MEM100 is not reported (hosts such as flake8
     apply their own)."""
-    raise NotImplementedError
+    settings = Settings.from_config(config or Config(), apply_noqa=apply_noqa)
+    return deep_call(check_text, path, source, settings, Path(path))
 
 
 def lint_paths(
@@ -30,4 +33,6 @@ def lint_paths(
     jobs: int = 1,
 ) -> list[Diagnostic]:
     """Diagnostics for every Python file under `paths`, sorted by path and position."""
-    raise NotImplementedError
+    config = config or Config()
+    files = discover([str(p) for p in paths], config)
+    return check_files(files, Settings.from_config(config), jobs=jobs)

@@ -1,0 +1,318 @@
+"""check: turn the values written to memory into diagnostics.
+
+Each unsafe leaf of a written value becomes one diagnostic that names the type
+found, the memory path, where the value came from, and the conversion.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from .diagnostics import Diagnostic, Related
+from .index import Index
+from .infer import MemoryWrite
+from .rules import RULES
+from .types import Container, DictOf, Dumped, Inst, ListOf, Loc, Prim, Ref, ClassRef, Unknown, Value, options_of
+
+DATETIME_FAMILY = {"datetime.datetime", "datetime.date", "datetime.time"}
+DATACLASS_HOW = "asdict"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    type_name: str  # what was found, e.g. "UUID", "ChatMessage model"
+    advice: str  # the conversion, with {x} standing for the expression
+    origin: Optional[Loc]
+    where: str  # "" (the value itself), "in a list", "in a dict value", "as a dict key"
+    detail: str = ""  # MEM201: what the normalization leaves behind
+
+
+class Checker:
+    def __init__(self, index: Index, admits_bytes: bool, strict: bool) -> None:
+        self.index = index
+        self.admits_bytes = admits_bytes
+        self.strict = strict
+
+    # -- classification ------------------------------------------------------
+
+    def findings(self, value: Value) -> list[Finding]:
+        found: list[Finding] = []
+        self._walk(value, "", found, depth=0)
+        return found
+
+    def _walk(self, value: Optional[Value], where: str, found: list[Finding], depth: int) -> None:
+        if value is None or depth > 30:
+            return
+        for option in options_of(value):
+            if isinstance(option, Prim):
+                if option.name == "bytes" and not self.admits_bytes:
+                    found.append(Finding("MEM106", "bytes", "{x}.decode() or base64 text (flink-agents 0.3.x rejects bytes)",
+                                         option.origin, where))
+            elif isinstance(option, ListOf):
+                self._walk(option.item, "in a list", found, depth + 1)
+            elif isinstance(option, DictOf):
+                self._keys(option.key, found, depth)
+                self._walk(option.value, "in a dict value", found, depth + 1)
+            elif isinstance(option, Container):
+                found.append(self._container(option, where))
+            elif isinstance(option, Inst):
+                finding = self._instance(option, where)
+                if finding is not None:
+                    found.append(finding)
+            elif isinstance(option, Dumped):
+                finding = self._dumped(option, where)
+                if finding is not None:
+                    found.append(finding)
+            elif isinstance(option, (Unknown, Ref, ClassRef)) and self.strict:
+                found.append(Finding("MEM900", "", "", None, where))
+
+    def _keys(self, key: Optional[Value], found: list[Finding], depth: int) -> None:
+        for option in options_of(key):
+            if isinstance(option, Prim):
+                if option.name in ("str", "json"):
+                    continue
+                found.append(Finding("MEM105", option.name, "", option.origin, "as a dict key"))
+            elif isinstance(option, Inst):
+                category = self.index.category(option.qualname)
+                if category == "unknown":
+                    if self.strict:
+                        found.append(Finding("MEM900", "", "", None, "as a dict key"))
+                    continue
+                found.append(Finding("MEM105", _type_label(option.qualname, category, self.index), "",
+                                     option.origin, "as a dict key"))
+            elif isinstance(option, Container):
+                found.append(Finding("MEM105", option.kind, "", option.origin, "as a dict key"))
+            elif self.strict and isinstance(option, (Unknown, Ref, ClassRef)):
+                found.append(Finding("MEM900", "", "", None, "as a dict key"))
+
+    def _container(self, option: Container, where: str) -> Finding:
+        kind = option.kind
+        if kind in ("OrderedDict", "defaultdict", "Counter", "ChainMap"):
+            advice = "dict({x})"
+        elif kind == "generator":
+            advice = "a list comprehension [...]"
+        else:
+            advice = "list({x})"
+        label = {"generator": "generator", "range": "range", "map": "map iterator", "zip": "zip iterator",
+                 "filter": "filter iterator", "enumerate": "enumerate iterator"}.get(kind, kind)
+        return Finding("MEM104", label, advice, option.origin, where)
+
+    def _instance(self, option: Inst, where: str) -> Optional[Finding]:
+        qualname = option.qualname
+        category = self.index.category(qualname)
+        short = qualname.rsplit(".", 1)[-1]
+        if category == "memory":
+            return Finding("MEM107", "MemoryObject", 'new_object("{path}")', option.origin, where)
+        if category == "uuid":
+            return Finding("MEM101", "UUID", "str({x}), rebuild with UUID(...) on read", option.origin, where)
+        if category == "model":
+            return Finding("MEM102", f"{short} model",
+                           f'{{x}}.model_dump(mode="json"), rebuild with {short}.model_validate(...) on read',
+                           option.origin, where)
+        if category == "enum":
+            value = self.index.enum_value(qualname)
+            if isinstance(value, Prim):
+                advice = f"{{x}}.value, rebuild with {short}(...) on read"
+            else:
+                advice = f"{{x}}.name, rebuild with {short}[...] on read"
+            return Finding("MEM103", f"{short} member", advice, option.origin, where)
+        if category == "container":
+            return self._container(Container(self.index.container_kind(qualname), None, None, option.origin), where)
+        if category == "object":
+            label, advice = self._object(qualname, short)
+            return Finding("MEM106", label, advice, option.origin, where)
+        if category == "unknown" and self.strict:
+            return Finding("MEM900", "", "", None, where)
+        return None
+
+    def _object(self, qualname: str, short: str) -> tuple[str, str]:
+        mro = self.index.mro(qualname)
+        if any(name in DATETIME_FAMILY for name in mro):
+            return short, f"{{x}}.isoformat(), rebuild with {short}.fromisoformat(...) on read"
+        if "datetime.timedelta" in mro:
+            return "timedelta", "{x}.total_seconds(), rebuild with timedelta(seconds=...) on read"
+        if "decimal.Decimal" in mro or "fractions.Fraction" in mro:
+            return short, f"str({{x}}), rebuild with {short}(...) on read"
+        if "pathlib.PurePath" in mro:
+            return short, f"str({{x}}), rebuild with {short}(...) on read"
+        if qualname == "builtins.complex":
+            return "complex", "[{x}.real, {x}.imag]"
+        if qualname in ("builtins.bytearray", "builtins.memoryview"):
+            return short, "bytes({x})"
+        if qualname.startswith("numpy."):
+            if "numpy.ndarray" in mro:
+                return "numpy array", "{x}.tolist()"
+            return f"numpy {short}", "{x}.item()"
+        if qualname.startswith("ipaddress."):
+            return short, f"str({{x}}), rebuild with ipaddress.ip_address(...) on read"
+        if self.index.is_dataclass(qualname):
+            return f"dataclass {short}", 'dataclasses.asdict({x}) with its non-primitive fields converted'
+        for name in mro[1:]:
+            if name in ("builtins.str", "builtins.int", "builtins.float", "builtins.bytes", "builtins.list",
+                        "builtins.dict", "builtins.bool"):
+                base = name.split(".", 1)[1]
+                return f"{short} ({base} subclass)", f"{base}({{x}})"
+        return f"{short} instance", "a dict of primitives, rebuilt on read"
+
+    def _dumped(self, option: Dumped, where: str) -> Optional[Finding]:
+        problem = self.dump_problem(option.qualname, option.how, set())
+        if problem is None:
+            return None
+        field, type_label = problem
+        short = option.qualname.rsplit(".", 1)[-1]
+        if option.how == "model_dump":
+            advice = f'{short}.model_dump(mode="json")'
+        elif option.how == "asdict":
+            advice = "convert the field before storing (or use a pydantic model with model_dump(mode=\"json\"))"
+        else:
+            advice = f'{short}.model_dump(mode="json")' if self.index.category(option.qualname) == "model" else \
+                "a dict of primitives"
+        detail = f"keeps {field} as {type_label}"
+        return Finding("MEM201", option.text or short, advice, option.origin, where, detail)
+
+    def dump_problem(self, qualname: str, how: str, seen: set[str]) -> Optional[tuple[str, str]]:
+        """The first field that `how` leaves as a non-primitive, as (field path, type)."""
+        if qualname in seen:
+            return None
+        seen = seen | {qualname}
+        if how == "model_dump" and self.index.has_model_serializer(qualname):
+            return None
+        for name, value in self.index.fields(qualname):
+            problem = self._leaf_problem(value, how, seen)
+            if problem is not None:
+                path, label = problem
+                return (f"{name}{path}" if path.startswith("[") or path.startswith(".") or not path else f"{name}.{path}",
+                        label)
+        return None
+
+    def _leaf_problem(self, value: Optional[Value], how: str, seen: set[str]) -> Optional[tuple[str, str]]:
+        for option in options_of(value):
+            if isinstance(option, Prim):
+                if option.name == "bytes" and not self.admits_bytes:
+                    return ("", "bytes")
+            elif isinstance(option, ListOf):
+                problem = self._leaf_problem(option.item, how, seen)
+                if problem is not None:
+                    return ("[]" + problem[0], problem[1])
+            elif isinstance(option, DictOf):
+                for key in options_of(option.key):
+                    if isinstance(key, Inst) and self.index.category(key.qualname) not in ("unknown",):
+                        return ("{key}", _type_label(key.qualname, self.index.category(key.qualname), self.index))
+                problem = self._leaf_problem(option.value, how, seen)
+                if problem is not None:
+                    return ("[]" + problem[0], problem[1])
+            elif isinstance(option, Container):
+                return ("", option.kind)
+            elif isinstance(option, Inst):
+                category = self.index.category(option.qualname)
+                if category == "unknown":
+                    continue
+                nested_dump = (how == "model_dump" and category == "model") or (
+                    how == "asdict" and self.index.is_dataclass(option.qualname))
+                if nested_dump:
+                    problem = self.dump_problem(option.qualname, how, seen)
+                    if problem is not None:
+                        return ("." + problem[0], problem[1])
+                    continue
+                return ("", _type_label(option.qualname, category, self.index))
+        return None
+
+    # -- diagnostics ---------------------------------------------------------
+
+    def diagnostics(self, path: str, writes: Sequence[MemoryWrite], lines: Sequence[str],
+                    enabled: frozenset[str]) -> list[Diagnostic]:
+        result: list[Diagnostic] = []
+        for write in writes:
+            seen: set[tuple] = set()
+            strict_reported = False
+            for finding in self.findings(write.value):
+                if finding.code not in enabled:
+                    continue
+                if finding.code == "MEM900":
+                    if strict_reported:
+                        continue
+                    strict_reported = True
+                diagnostic = self._diagnostic(path, write, finding, lines)
+                key = (diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.related)
+                if key in seen:
+                    continue
+                seen.add(key)
+                result.append(diagnostic)
+        return result
+
+    def _diagnostic(self, path: str, write: MemoryWrite, finding: Finding, lines: Sequence[str]) -> Diagnostic:
+        value_loc = write.value_loc
+        origin = finding.origin
+        inside = origin is not None and _contains(value_loc, origin)
+        primary = origin if inside else value_loc
+        assert primary is not None
+        related: tuple[Related, ...] = ()
+        if origin is not None and not inside:
+            source = _snippet(lines, origin)
+            verb = "enters the container" if finding.where else "comes from"
+            label = finding.type_name or "the value"
+            if finding.code == "MEM105":
+                label = f"{finding.type_name} key"
+            related = (Related(path, origin.line, origin.column,
+                               f"{label} {verb} here" + (f": {source}" if source else "")),)
+        expression = _snippet(lines, primary) or "value"
+        where = f'at memory path "{write.path}"' if write.path is not None else "in memory"
+        message = self._message(finding, expression, where, write.path)
+        rule = RULES[finding.code]
+        return Diagnostic(
+            path=path,
+            line=primary.line,
+            column=primary.column,
+            end_line=primary.end_line,
+            end_column=primary.end_column,
+            code=finding.code,
+            message=message,
+            related=related,
+            fix=None,
+            url=rule.url(),
+            noqa_lines=(write.call_loc.line, write.call_loc.end_line),
+        )
+
+    def _message(self, finding: Finding, expression: str, where: str, path: Optional[str]) -> str:
+        x = expression
+        inner = f" {finding.where}" if finding.where and finding.where != "as a dict key" else ""
+        if finding.code == "MEM900":
+            return f"cannot prove the value `{_short_text(x)}` stored {where} is primitive"
+        if finding.code == "MEM105":
+            return (f"dict with {finding.type_name} keys stored {where}; convert the keys: "
+                    f"{{str(k): v for k, v in {_short_text(x)}.items()}}")
+        if finding.code == "MEM201":
+            return (f"`{finding.type_name}`{inner} {finding.detail}, stored {where}; use {finding.advice}")
+        if finding.code == "MEM107":
+            target = f'new_object("{path}")' if path is not None else "new_object(path)"
+            return f"MemoryObject{inner} stored {where}; create nested objects with {target}"
+        advice = finding.advice.replace("{x}", _short_text(x) if not inner else "it")
+        if inner:
+            return f"{finding.type_name}{inner} stored {where}; convert it before storing: {advice}"
+        return f"{finding.type_name} stored {where}; store {advice}"
+
+
+def _type_label(qualname: str, category: str, index: Index) -> str:
+    short = qualname.rsplit(".", 1)[-1]
+    if category == "enum":
+        return f"{short} (an Enum)"
+    if category == "model":
+        return f"{short} (a pydantic model)"
+    return short
+
+
+def _contains(outer: Loc, inner: Loc) -> bool:
+    return (outer.line, outer.column) <= (inner.line, inner.column) and (inner.end_line, inner.end_column) <= (
+        outer.end_line, outer.end_column)
+
+
+def _snippet(lines: Sequence[str], loc: Loc) -> str:
+    if loc.line != loc.end_line or loc.line - 1 >= len(lines):
+        return ""
+    return lines[loc.line - 1][loc.column - 1: loc.end_column - 1]
+
+
+def _short_text(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,263 @@
+"""The pipeline for one file: read -> prefilter -> parse -> summarize -> index
+-> infer -> check -> noqa, and the run over many files (serial or parallel).
+"""
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import os
+import re
+import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .config import Config
+from .diagnostics import Diagnostic
+from .noqa import apply_noqa, find_noqa
+from .rules import RULES, select_codes
+from .source import DecodeProblem, decode
+
+CANDIDATE = re.compile(r"\.\s*set\s*\(")
+CANDIDATE_BYTES = re.compile(rb"\.\s*set\s*\(")
+MEMORY_HINTS = (b"sensory_memory", b"short_term_memory", b"MemoryObject", b"new_object")
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "memlint.toml", ".git")
+RECURSION_LIMIT = 20000
+STACK_SIZE = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a worker needs to check files: derived once from the Config."""
+
+    config: Config
+    enabled: frozenset[str]
+    hints: tuple[bytes, ...]
+    memory_attributes: tuple[str, ...]
+    apply_noqa: bool = True
+
+    @classmethod
+    def from_config(cls, config: Config, *, apply_noqa: bool = True,
+                    enabled: Optional[frozenset[str]] = None) -> "Settings":
+        if enabled is None:
+            enabled = select_codes(config.select, config.ignore, config.extend_select, strict=config.strict)
+        hints = MEMORY_HINTS + tuple(a.encode() for a in config.memory_attributes) + tuple(
+            t.rsplit(".", 1)[-1].encode() for t in config.memory_types)
+        from .infer import MEMORY_ATTRIBUTES
+
+        return cls(config, enabled, hints, MEMORY_ATTRIBUTES + tuple(config.memory_attributes), apply_noqa)
+
+
+def is_candidate(data: bytes, hints: Sequence[bytes]) -> bool:
+    """Can this file hold a memory write? (No parse: bytes only.)"""
+    return CANDIDATE_BYTES.search(data) is not None and any(hint in data for hint in hints)
+
+
+def may_hold_noqa(data: bytes) -> bool:
+    return b"noqa" in data.lower() and b"MEM" in data.upper()
+
+
+def project_root(path: Path, config: Config) -> Optional[Path]:
+    if config.root:
+        return Path(config.root)
+    for directory in path.resolve().parents:
+        if any((directory / marker).exists() for marker in PROJECT_MARKERS):
+            return directory
+    return None
+
+
+def import_roots(path: Path, config: Config) -> tuple[str, tuple[str, ...], bool]:
+    """(module name, import roots, is_package) for a file."""
+    from .index import module_name_for
+
+    name, own_root, is_package = module_name_for(path)
+    roots: list[str] = [str(own_root)]
+    root = project_root(path, config)
+    if root is not None:
+        for candidate in (root / "src", root):
+            if candidate.is_dir() and str(candidate) not in roots:
+                roots.append(str(candidate))
+    return name, tuple(roots), is_package
+
+
+def _ignored_here(display_path: str, config: Config) -> frozenset[str]:
+    if not config.per_file_ignores:
+        return frozenset()
+    relative = _relative(display_path, config)
+    ignored: set[str] = set()
+    for pattern, codes in config.per_file_ignores.items():
+        if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(os.path.basename(relative), pattern):
+            for code in codes:
+                ignored.update(c for c in RULES if c.startswith(code) or code in ("ALL", "MEM"))
+    return frozenset(ignored)
+
+
+def _relative(display_path: str, config: Config) -> str:
+    absolute = os.path.abspath(display_path)
+    base = config.root or os.getcwd()
+    try:
+        return os.path.relpath(absolute, base).replace(os.sep, "/")
+    except ValueError:
+        return absolute.replace(os.sep, "/")
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for match in re.finditer(r"\r\n|\r|\n", text):
+        starts.append(match.end())
+    return starts
+
+
+def syntax_error(path: str, line: int, column: int, message: str) -> Diagnostic:
+    rule = RULES["MEM000"]
+    return Diagnostic(path=path, line=max(line, 1), column=max(column, 1), end_line=max(line, 1),
+                      end_column=max(column, 1), code="MEM000", message=message, url=rule.url(),
+                      noqa_lines=(0, 0))
+
+
+def check_text(display_path: str, text: str, settings: Settings, fs_path: Optional[Path] = None) -> list[Diagnostic]:
+    """All diagnostics of one module's text (noqa applied unless the settings say not)."""
+    enabled = settings.enabled - _ignored_here(display_path, settings.config)
+    diagnostics = _analyze(display_path, text, settings, fs_path, enabled)
+    if settings.apply_noqa:
+        diagnostics = apply_noqa(display_path, diagnostics, find_noqa(text), enabled)
+    return sorted((d for d in diagnostics if d.code in enabled), key=lambda d: d.sort_key)
+
+
+def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional[Path],
+             enabled: frozenset[str]) -> list[Diagnostic]:
+    if CANDIDATE.search(text) is None or not any(h.decode() in text for h in settings.hints):
+        return []
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from .check import Checker
+    from .index import Index, SHARED_CACHE
+    from .infer import FileContext, interpret_module
+    from .summary import summarize_module
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        message = " ".join(str(exc.message).split())
+        return [syntax_error(display_path, exc.raw_line, exc.raw_column + 1, f"syntax error: {message}")]
+    except RecursionError:
+        return [syntax_error(display_path, 1, 1, "the file is nested too deeply to parse")]
+
+    path = (fs_path or Path(display_path)).resolve()
+    name, roots, is_package = import_roots(path, settings.config)
+    summary = summarize_module(module, name, str(path), is_package)
+    index = Index(roots, SHARED_CACHE, settings.config.memory_types)
+    index.add_module(summary)
+
+    try:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    except RecursionError:
+        return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
+
+    starts = _line_starts(text)
+    candidate_lines = sorted({bisect.bisect_right(starts, m.start()) for m in CANDIDATE.finditer(text)})
+
+    def wanted(node) -> bool:
+        rng = positions.get(node)
+        if rng is None:
+            return False
+        i = bisect.bisect_left(candidate_lines, rng.start.line)
+        return i < len(candidate_lines) and candidate_lines[i] <= rng.end.line
+
+    ctx = FileContext(index=index, module=summary, positions=positions,
+                      memory_attributes=settings.memory_attributes)
+    try:
+        writes = interpret_module(ctx, module, wanted)
+    except RecursionError:
+        return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
+    checker = Checker(index, settings.config.admits_bytes, "MEM900" in enabled)
+    lines = text.splitlines()
+    return checker.diagnostics(display_path, writes, lines, enabled)
+
+
+def check_file(display_path: str, settings: Settings) -> list[Diagnostic]:
+    try:
+        with open(display_path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return [syntax_error(display_path, 1, 1, f"cannot read the file: {exc.strerror or exc}")]
+    candidate = is_candidate(data, settings.hints)
+    if not candidate and not (settings.apply_noqa and may_hold_noqa(data)):
+        return []
+    try:
+        source = decode(data)
+    except DecodeProblem as exc:
+        if not candidate:
+            return []
+        return [syntax_error(display_path, exc.line, 1, str(exc))] if "MEM000" in settings.enabled else []
+    return check_text(display_path, source.text, settings)
+
+
+# -- running with a deep stack ------------------------------------------------
+
+_deep_executor: Optional[ThreadPoolExecutor] = None
+_deep_lock = threading.Lock()
+
+
+def deep_call(function, *args):
+    """Run `function` in a thread with a large stack and a high recursion limit:
+    libcst's recursive code generation needs it on deeply nested modules."""
+    global _deep_executor
+    with _deep_lock:
+        if _deep_executor is None:
+            previous = threading.stack_size()
+            threading.stack_size(STACK_SIZE)
+            try:
+                _deep_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memlint")
+                _deep_executor.submit(lambda: None).result()  # start the thread with the large stack now
+            finally:
+                threading.stack_size(previous)
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
+    return _deep_executor.submit(function, *args).result()
+
+
+_worker_settings: Optional[Settings] = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker_settings
+    _worker_settings = settings
+
+
+def _check_batch(paths: list[str]) -> list[Diagnostic]:
+    assert _worker_settings is not None
+    result: list[Diagnostic] = []
+    for path in paths:
+        result.extend(deep_call(check_file, path, _worker_settings))
+    return result
+
+
+def check_files(paths: Sequence[str], settings: Settings, jobs: int = 1) -> list[Diagnostic]:
+    """Check files; the result is sorted and identical whatever `jobs` is."""
+    candidates: list[str] = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            candidates.append(path)  # check_file reports it
+            continue
+        if is_candidate(data, settings.hints) or (settings.apply_noqa and may_hold_noqa(data)):
+            candidates.append(path)
+    diagnostics: list[Diagnostic] = []
+    if jobs <= 1 or len(candidates) < 4:
+        for path in candidates:
+            diagnostics.extend(deep_call(check_file, path, settings))
+    else:
+        # Contiguous batches keep a directory's files (and the sibling modules
+        # they import) in one worker, so each worker summarizes them once.
+        size = max(1, min(64, len(candidates) // (jobs * 4) or 1))
+        batches = [candidates[i: i + size] for i in range(0, len(candidates), size)]
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+            for part in pool.map(_check_batch, batches):
+                diagnostics.extend(part)
+    return sorted(diagnostics, key=lambda d: d.sort_key)

@@ -1,0 +1,148 @@
+"""`# noqa` comments: suppression, unused-noqa (MEM100) and --add-noqa."""
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, replace
+from typing import Iterable, Optional, Sequence
+
+from .diagnostics import Diagnostic
+from .rules import RULES
+
+NOQA = re.compile(
+    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
+    re.IGNORECASE,
+)
+CODE = re.compile(r"[A-Z]+[0-9]+")
+
+
+@dataclass(frozen=True)
+class NoqaComment:
+    line: int
+    column: int  # 1-based, of the `#` that starts `# noqa`
+    end_column: int
+    codes: Optional[frozenset[str]]  # None for a bare `# noqa`
+
+
+def _comments(text: str) -> Iterable[tuple[int, int, str]]:
+    """(line, 0-based column, comment text) of every comment; a regex scan if
+    the text does not tokenize."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                yield token.start[0], token.start[1], token.string
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        for number, line in enumerate(text.splitlines(), start=1):
+            position = line.find("#")
+            if position != -1:
+                yield number, position, line[position:]
+
+
+def find_noqa(text: str) -> dict[int, NoqaComment]:
+    if "noqa" not in text and "NOQA" not in text:
+        return {}
+    found: dict[int, NoqaComment] = {}
+    for line, column, comment in _comments(text):
+        match = NOQA.search(comment)
+        if match is None:
+            continue
+        codes_text = match.group("codes")
+        codes = frozenset(CODE.findall(codes_text.upper())) if codes_text else None
+        start = column + match.start()
+        found[line] = NoqaComment(line, start + 1, column + match.end() + 1, codes)
+    return found
+
+
+def apply_noqa(path: str, diagnostics: Sequence[Diagnostic], comments: dict[int, NoqaComment],
+               enabled: frozenset[str]) -> list[Diagnostic]:
+    """Drop suppressed diagnostics; add MEM100 for MEM codes in noqa comments that suppress nothing."""
+    used: dict[int, set[str]] = {}
+    kept: list[Diagnostic] = []
+    for diagnostic in diagnostics:
+        first, last = diagnostic.noqa_lines
+        lines = range(first, last + 1) if first else range(diagnostic.line, diagnostic.line + 1)
+        suppressed = False
+        for line in (diagnostic.line, *lines):
+            comment = comments.get(line)
+            if comment is None:
+                continue
+            if comment.codes is None or diagnostic.code in comment.codes:
+                used.setdefault(line, set()).add(diagnostic.code)
+                suppressed = True
+                break
+        if not suppressed:
+            kept.append(diagnostic)
+    if "MEM100" in enabled:
+        for line, comment in sorted(comments.items()):
+            if comment.codes is None:
+                continue
+            unused = sorted(code for code in comment.codes
+                            if code.startswith("MEM") and code in enabled and code not in used.get(line, ()))
+            unknown = sorted(code for code in comment.codes if code.startswith("MEM") and code not in RULES)
+            unused = sorted(set(unused) | set(unknown))
+            if not unused or "MEM100" in comment.codes:
+                continue
+            label = "unknown" if set(unused) <= set(unknown) else "unused"
+            rule = RULES["MEM100"]
+            kept.append(Diagnostic(
+                path=path, line=line, column=comment.column, end_line=line, end_column=comment.end_column,
+                code="MEM100", message=f"unused `noqa` directive ({label}: {', '.join(unused)}); remove it",
+                url=rule.url(), noqa_lines=(line, line),
+            ))
+    return kept
+
+
+def _string_interior_lines(text: str) -> set[int]:
+    """Lines whose end lies inside a multi-line string (no comment can go there)."""
+    inside: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+                inside.update(range(token.start[0], token.end[0]))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return inside
+
+
+def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:
+    """Append `# noqa: CODE` for each diagnostic; returns (new text, lines changed)."""
+    if not diagnostics:
+        return text, 0
+    blocked = _string_interior_lines(text)
+    wanted: dict[int, set[str]] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.code in ("MEM000", "MEM100"):
+            continue
+        line = diagnostic.line
+        if line in blocked:
+            line = diagnostic.noqa_lines[1] or line
+            while line in blocked:
+                line += 1
+        wanted.setdefault(line, set()).add(diagnostic.code)
+    comments = find_noqa(text)
+    lines = text.splitlines(keepends=True)
+    changed = 0
+    for line, codes in wanted.items():
+        if line - 1 >= len(lines):
+            continue
+        raw = lines[line - 1]
+        body = raw.rstrip("\r\n")
+        ending = raw[len(body):]
+        comment = comments.get(line)
+        if comment is not None and comment.codes is None:
+            continue
+        if comment is not None:
+            merged = sorted(set(comment.codes or ()) | codes)
+            start, end = comment.column - 1, comment.end_column - 1
+            new_body = body[:start] + "# noqa: " + ", ".join(merged) + body[end:]
+        else:
+            new_body = body.rstrip() + "  # noqa: " + ", ".join(sorted(codes))
+        if new_body != body:
+            lines[line - 1] = new_body + ending
+            changed += 1
+    return "".join(lines), changed
+
+
+def without_noqa_lines(diagnostic: Diagnostic) -> Diagnostic:
+    return replace(diagnostic, noqa_lines=(0, 0))

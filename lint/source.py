@@ -1,0 +1,60 @@
+"""read: bytes -> text, honouring PEP 263 coding cookies, a UTF-8 BOM and the
+newline style, so a fix can write the file back byte-for-byte the same apart
+from its edits."""
+from __future__ import annotations
+
+import codecs
+import io
+import tokenize
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceText:
+    text: str  # with the newline characters of the file, without a BOM
+    encoding: str
+    bom: bool
+    newline: str  # the first newline sequence seen ("\n", "\r\n" or "\r")
+
+
+class DecodeProblem(Exception):
+    """The bytes cannot be decoded as the file declares; str() says why."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def detect_newline(text: str) -> str:
+    index = text.find("\n")
+    carriage = text.find("\r")
+    if carriage != -1 and (index == -1 or carriage < index):
+        return "\r\n" if text[carriage : carriage + 2] == "\r\n" else "\r"
+    return "\n"
+
+
+def decode(data: bytes) -> SourceText:
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise DecodeProblem(f"bad coding declaration: {exc}") from None
+    if encoding == "utf-8-sig":
+        encoding = "utf-8"
+    try:
+        text = data[3:].decode(encoding) if bom else data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
+        reason = getattr(exc, "reason", str(exc))
+        raise DecodeProblem(f"cannot decode the file as {encoding} (declared or default): {reason}", line) from None
+    return SourceText(text=text, encoding=encoding, bom=bom, newline=detect_newline(text))
+
+
+def encode(source: SourceText, text: str) -> bytes:
+    data = text.encode(source.encoding)
+    return codecs.BOM_UTF8 + data if source.bom else data
+
+
+def read_source(path: str) -> SourceText:
+    with open(path, "rb") as handle:
+        return decode(handle.read())

@@ -117,6 +117,23 @@ def syntax_error(path: str, line: int, column: int, message: str) -> Diagnostic:
                       noqa_lines=(0, 0))
 
 
+def _parse_failure(display_path: str, text: str, exc) -> Diagnostic:
+    """MEM000 with Python's own message and position where Python rejects the
+    code too (clearer than the parser's token list), else libcst's."""
+    import ast
+
+    try:
+        ast.parse(text)
+    except SyntaxError as python_error:
+        return syntax_error(display_path, python_error.lineno or 1, python_error.offset or 1,
+                            f"syntax error: {python_error.msg}")
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = " ".join(str(exc.message).split())
+    return syntax_error(display_path, exc.editor_line, exc.editor_column,
+                        f"libcst cannot parse this file (Python accepts it): {message}")
+
+
 def check_text(display_path: str, text: str, settings: Settings, fs_path: Optional[Path] = None) -> list[Diagnostic]:
     """All diagnostics of one module's text (noqa applied unless the settings say not)."""
     enabled = settings.enabled - _ignored_here(display_path, settings.config)
@@ -141,8 +158,7 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        message = " ".join(str(exc.message).split())
-        return [syntax_error(display_path, exc.raw_line, exc.raw_column + 1, f"syntax error: {message}")]
+        return [_parse_failure(display_path, text, exc)]
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to parse")]
 

@@ -230,6 +230,7 @@ class Interpreter:
         self.env = self.narrow(node.test, True) or dict(before)
         self.run_block(_body(node.body))
         after_body = self.env
+        self.env = dict(before)
         self.env = self.narrow(node.test, False) or dict(before)
         if isinstance(node.orelse, cst.If):
             self.if_statement(node.orelse)
@@ -533,8 +534,8 @@ class Interpreter:
             saved = self.env
             self.env = self.narrow(node.test, True) or saved
             body = self.eval(node.body)
-            self.env = self.narrow(node.test, False) if saved is not None else None
-            self.env = saved if self.env is None else self.env
+            self.env = saved
+            self.env = self.narrow(node.test, False) or saved
             orelse = self.eval(node.orelse)
             self.env = saved
             return union(body, orelse) or UNKNOWN
@@ -749,9 +750,10 @@ class Interpreter:
         if method == "set" and isinstance(func, Ref) and func.receiver is not None and self.is_memory(func.receiver):
             self.record_write(node)
             return
-        if not isinstance(func, (Ref, Unknown)):
-            return
-        if isinstance(func, Ref) and func.kind not in ("builtin_method",):
+        # Only builtin containers (or values memlint cannot see) are mutated;
+        # a user class's own `append` or `update` method is left alone.
+        if not any(isinstance(o, Unknown) or (isinstance(o, Ref) and o.kind == "builtin_method")
+                   for o in options_of(func)):
             return
         if method == "append" and positional:
             item = positional[0]

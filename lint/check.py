@@ -5,7 +5,7 @@ found, the memory path, where the value came from, and the conversion.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
 from .diagnostics import Diagnostic, Related
@@ -26,6 +26,7 @@ class Finding:
     origin: Optional[Loc]
     where: str  # "" (the value itself), "in a list", "in a dict value", "as a dict key"
     detail: str = ""  # MEM201: what the normalization leaves behind
+    own_origin: bool = True  # False: origin is the container's (the items came with it)
 
 
 class Checker:
@@ -38,34 +39,44 @@ class Checker:
 
     def findings(self, value: Value) -> list[Finding]:
         found: list[Finding] = []
-        self._walk(value, "", found, depth=0)
+        self._walk(value, "", found, depth=0, inherited=None)
         return found
 
-    def _walk(self, value: Optional[Value], where: str, found: list[Finding], depth: int) -> None:
+    def _walk(self, value: Optional[Value], where: str, found: list[Finding], depth: int,
+              inherited: Optional[Loc]) -> None:
         if value is None or depth > 30:
             return
+        start = len(found)
         for option in options_of(value):
-            if isinstance(option, Prim):
-                if option.name == "bytes" and not self.admits_bytes:
-                    found.append(Finding("MEM106", "bytes", "{x}.decode() or base64 text (flink-agents 0.3.x rejects bytes)",
-                                         option.origin, where))
-            elif isinstance(option, ListOf):
-                self._walk(option.item, "in a list", found, depth + 1)
-            elif isinstance(option, DictOf):
-                self._keys(option.key, found, depth)
-                self._walk(option.value, "in a dict value", found, depth + 1)
-            elif isinstance(option, Container):
-                found.append(self._container(option, where))
-            elif isinstance(option, Inst):
-                finding = self._instance(option, where)
-                if finding is not None:
-                    found.append(finding)
-            elif isinstance(option, Dumped):
-                finding = self._dumped(option, where)
-                if finding is not None:
-                    found.append(finding)
-            elif isinstance(option, (Unknown, Ref, ClassRef)) and self.strict:
-                found.append(Finding("MEM900", "", "", None, where))
+            self._walk_option(option, where, found, depth, option.origin or inherited)
+        if inherited is not None:
+            for i in range(start, len(found)):
+                if found[i].origin is None:
+                    found[i] = replace(found[i], origin=inherited, own_origin=False)
+
+    def _walk_option(self, option: Value, where: str, found: list[Finding], depth: int,
+                     inherited: Optional[Loc]) -> None:
+        if isinstance(option, Prim):
+            if option.name == "bytes" and not self.admits_bytes:
+                found.append(Finding("MEM106", "bytes", "{x}.decode() or base64 text (flink-agents 0.3.x rejects bytes)",
+                                     option.origin, where))
+        elif isinstance(option, ListOf):
+            self._walk(option.item, "in a list", found, depth + 1, inherited)
+        elif isinstance(option, DictOf):
+            self._keys(option.key, found, depth)
+            self._walk(option.value, "in a dict value", found, depth + 1, inherited)
+        elif isinstance(option, Container):
+            found.append(self._container(option, where))
+        elif isinstance(option, Inst):
+            finding = self._instance(option, where)
+            if finding is not None:
+                found.append(finding)
+        elif isinstance(option, Dumped):
+            finding = self._dumped(option, where)
+            if finding is not None:
+                found.append(finding)
+        elif isinstance(option, (Unknown, Ref, ClassRef)) and self.strict:
+            found.append(Finding("MEM900", "", "", None, where))
 
     def _keys(self, key: Optional[Value], found: list[Finding], depth: int) -> None:
         for option in options_of(key):
@@ -162,12 +173,13 @@ class Checker:
         field, type_label = problem
         short = option.qualname.rsplit(".", 1)[-1]
         if option.how == "model_dump":
-            advice = f'{short}.model_dump(mode="json")'
+            advice = 'use model_dump(mode="json")'
         elif option.how == "asdict":
-            advice = "convert the field before storing (or use a pydantic model with model_dump(mode=\"json\"))"
+            advice = "convert that field to a primitive too"
+        elif self.index.category(option.qualname) == "model":
+            advice = 'use model_dump(mode="json")'
         else:
-            advice = f'{short}.model_dump(mode="json")' if self.index.category(option.qualname) == "model" else \
-                "a dict of primitives"
+            advice = "build a dict of primitives instead"
         detail = f"keeps {field} as {type_label}"
         return Finding("MEM201", option.text or short, advice, option.origin, where, detail)
 
@@ -256,9 +268,11 @@ class Checker:
                 label = f"{finding.type_name} key"
             related = (Related(path, origin.line, origin.column,
                                f"{label} {verb} here" + (f": {source}" if source else "")),)
-        expression = _snippet(lines, primary) or "value"
+        expression = _snippet(lines, origin) if origin is not None and finding.own_origin and not origin.items else ""
+        container_text = _snippet(lines, origin) if origin is not None else ""
+        value_text = _snippet(lines, value_loc) or "the value"
         where = f'at memory path "{write.path}"' if write.path is not None else "in memory"
-        message = self._message(finding, expression, where, write.path)
+        message = self._message(finding, expression, value_text, container_text or value_text, where, write.path)
         rule = RULES[finding.code]
         return Diagnostic(
             path=path,
@@ -274,23 +288,45 @@ class Checker:
             noqa_lines=(write.call_loc.line, write.call_loc.end_line),
         )
 
-    def _message(self, finding: Finding, expression: str, where: str, path: Optional[str]) -> str:
-        x = expression
+    def _message(self, finding: Finding, expression: str, value_text: str, items_text: str, where: str,
+                 path: Optional[str]) -> str:
         inner = f" {finding.where}" if finding.where and finding.where != "as a dict key" else ""
         if finding.code == "MEM900":
-            return f"cannot prove the value `{_short_text(x)}` stored {where} is primitive"
+            return f"cannot prove the value `{_short_text(value_text)}` stored {where} is primitive"
         if finding.code == "MEM105":
             return (f"dict with {finding.type_name} keys stored {where}; convert the keys: "
-                    f"{{str(k): v for k, v in {_short_text(x)}.items()}}")
+                    f"{{str(k): v for k, v in {_operand(value_text)}.items()}}")
         if finding.code == "MEM201":
-            return (f"`{finding.type_name}`{inner} {finding.detail}, stored {where}; use {finding.advice}")
+            return f"`{finding.type_name}`{inner} {finding.detail}, stored {where}; {finding.advice}"
         if finding.code == "MEM107":
             target = f'new_object("{path}")' if path is not None else "new_object(path)"
             return f"MemoryObject{inner} stored {where}; create nested objects with {target}"
-        advice = finding.advice.replace("{x}", _short_text(x) if not inner else "it")
+        conversion, _, rebuild = finding.advice.partition(", rebuild")
+        rebuild = f", rebuild{rebuild}" if rebuild else ""
+
+        def convert(x: str) -> str:
+            if finding.code == "MEM104" and finding.type_name == "tuple" and not x.startswith("("):
+                x = f"({x})"
+            return conversion.replace("{x}", _operand(x) if "{x}." in conversion else _short_text(x))
+
+        if inner and not expression:
+            # The items came with the container (an annotation, a field): convert each one.
+            if finding.where == "in a list":
+                advice = f"[{convert('item')} for item in {_short_text(items_text)}]"
+            else:
+                advice = f"{{key: {convert('item')} for key, item in {_operand(items_text)}.items()}}"
+            return f"{finding.type_name}{inner} stored {where}; convert each item: {advice}{rebuild}"
         if inner:
-            return f"{finding.type_name}{inner} stored {where}; convert it before storing: {advice}"
-        return f"{finding.type_name} stored {where}; store {advice}"
+            return f"{finding.type_name}{inner} stored {where}; convert it where it enters: {convert(expression)}{rebuild}"
+        return f"{finding.type_name} stored {where}; store {convert(expression or value_text)}{rebuild}"
+
+
+def _operand(text: str) -> str:
+    """`text` ready to have an attribute appended (parenthesized unless it is a name chain or a call)."""
+    text = _short_text(text)
+    simple = text.replace(".", "").replace("_", "").isalnum() or (text.endswith(")") and text.count("(") == 1
+                                                                   and text.index("(") > 0)
+    return text if simple else f"({text})"
 
 
 def _type_label(qualname: str, category: str, index: Index) -> str:

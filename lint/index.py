@@ -354,6 +354,8 @@ class Index:
             return Prim("None")
         if name == "|":
             return union(*(self.value_of_type(a, module, depth + 1) for a in args)) or UNKNOWN
+        if name == "<memory>":
+            return Inst(MEMORY_OBJECT)
         if name.startswith("<") and name.endswith(">") and name not in ("<value>", "<call>"):
             return Prim(name[1:-1])
         if name in ("...", "<call>"):

@@ -33,6 +33,7 @@ from .types import (
     Unknown,
     Value,
     options_of,
+    restamp,
     union,
     without_none,
 )
@@ -166,14 +167,14 @@ class Interpreter:
         elif isinstance(node, cst.Assign):
             value = self.eval(node.value)
             for target in node.targets:
-                self.bind(target.target, value)
+                self.bind(target.target, value, node.value)
         elif isinstance(node, cst.AnnAssign):
             declared = self.index.value_of_type(_annotation_expr(node.annotation.annotation), self.ctx.module)
             if node.value is not None:
                 value = self.eval(node.value)
                 if isinstance(value, Unknown) and not isinstance(declared, Unknown):
                     value = declared.at(self.ctx.loc(node.value))
-                self.bind(node.target, value)
+                self.bind(node.target, value, node.value)
             elif isinstance(node.target, cst.Name):
                 assert self.env is not None
                 self.env[node.target.value] = declared.at(self.ctx.loc(node.target))
@@ -293,12 +294,14 @@ class Interpreter:
             old = self.lookup(node.target.value, node.target)
             self.bind(node.target, binary(old, node.operator, value, self.index))
         elif isinstance(node.target, cst.Subscript):
-            self.mutate(node.target.value, ("item",), lambda old: binary(old or UNKNOWN, node.operator, value, self.index))
+            entering = restamp(value, self.ctx.loc(node.value))
+            self.mutate(node.target.value, ("item",),
+                        lambda old: binary(old or UNKNOWN, node.operator, entering, self.index))
             self.eval(node.target.value)
 
     # -- binding and mutation ------------------------------------------------
 
-    def bind(self, target: cst.BaseExpression, value: Value) -> None:
+    def bind(self, target: cst.BaseExpression, value: Value, source: Optional[cst.CSTNode] = None) -> None:
         if self.env is None:
             return
         if isinstance(target, cst.Name):
@@ -317,7 +320,8 @@ class Interpreter:
                     self.bind(element.value, fixed[i] if fixed is not None and len(options_of(value)) == 1 else item)
         elif isinstance(target, cst.Subscript):
             key = self.subscript_key(target)
-            self.mutate(target.value, (), lambda old: set_item(old, key, value))
+            entering = restamp(value, self.ctx.loc(source)) if source is not None else value
+            self.mutate(target.value, (), lambda old: set_item(old, key, entering))
             self.eval(target.value)
         elif isinstance(target, cst.StarredElement):
             self.bind(target.value, ListOf(iter_item(value) or UNKNOWN))
@@ -508,7 +512,8 @@ class Interpreter:
         if isinstance(node, cst.List):
             return ListOf(self.elements(node.elements))
         if isinstance(node, cst.Tuple):
-            values = [self.eval(e.value) for e in node.elements if not isinstance(e, cst.StarredElement)]
+            values = [restamp(self.eval(e.value), self.ctx.loc(e.value)) for e in node.elements
+                      if not isinstance(e, cst.StarredElement)]
             if any(isinstance(e, cst.StarredElement) for e in node.elements):
                 return Container("tuple", self.elements(node.elements))
             return Container("tuple", union(*values), tuple(values))
@@ -573,7 +578,7 @@ class Interpreter:
                 item = iter_item(self.eval(element.value))
                 values.append(item or UNKNOWN)
             else:
-                values.append(self.eval(element.value))
+                values.append(restamp(self.eval(element.value), self.ctx.loc(element.value)))
         return union(*values)
 
     def dict_literal(self, node: cst.Dict) -> Value:
@@ -590,8 +595,8 @@ class Interpreter:
                         keys.append(UNKNOWN)
                         values.append(UNKNOWN)
             else:
-                keys.append(self.eval(element.key))
-                values.append(self.eval(element.value))
+                keys.append(restamp(self.eval(element.key), self.ctx.loc(element.key)))
+                values.append(restamp(self.eval(element.value), self.ctx.loc(element.value)))
         return DictOf(union(*keys), union(*values))
 
     def comprehension(self, node) -> Value:
@@ -667,6 +672,10 @@ class Interpreter:
                 kind, payload, module = found
                 if kind == "member" and self.index.category(base.qualname) == "enum" and not attr.startswith("_"):
                     return Inst(base.qualname)
+                if kind == "member" and payload in ("str", "int", "float", "bool", "None", "bytes"):
+                    return Prim(str(payload))
+                if kind == "field" and self.index.category(base.qualname) not in ("model", "enum"):
+                    return self.index.value_of_type(payload, module)  # type: ignore[arg-type]
                 if kind == "method":
                     return Ref("method", f"{base.qualname}.{attr}", payload, module, receiver=base)
             if attr == "__name__":
@@ -755,6 +764,11 @@ class Interpreter:
         if not any(isinstance(o, Unknown) or (isinstance(o, Ref) and o.kind == "builtin_method")
                    for o in options_of(func)):
             return
+        # What enters the container is said to come from the argument written here.
+        arg_nodes = [a.value for a in node.args if a.keyword is None and not a.star]
+        positional = [restamp(v, self.ctx.loc(n)) for v, n in zip(positional, arg_nodes)]
+        keywords = {k: restamp(v, self.ctx.loc(a.value)) for k, v in keywords.items()
+                    for a in node.args if a.keyword is not None and a.keyword.value == k}
         if method == "append" and positional:
             item = positional[0]
             self.mutate(receiver, (), lambda old: add_items(old, item, "list"))
@@ -762,7 +776,7 @@ class Interpreter:
             item = positional[1]
             self.mutate(receiver, (), lambda old: add_items(old, item, "list"))
         elif method == "extend" and positional:
-            items = iter_item(positional[0]) or UNKNOWN
+            items = restamp(iter_item(positional[0]) or UNKNOWN, positional[0].origin, items=True)
             self.mutate(receiver, (), lambda old: add_items(old, items, "list"))
         elif method == "update":
             pairs: list[tuple[Value, Value]] = []

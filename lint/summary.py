@@ -224,6 +224,41 @@ def summarize_function(node: cst.FunctionDef) -> FunctionSummary:
     )
 
 
+MEMORY_ATTRIBUTE_NAMES = ("sensory_memory", "short_term_memory")
+
+
+def _instance_attributes(node: cst.FunctionDef, summary: FunctionSummary) -> list[tuple[str, TypeExpr]]:
+    """`self.x: T = ...`, `self.x = <annotated parameter>` and `self.x = ctx.short_term_memory`
+    in a method's top-level statements: what instance attributes hold."""
+    if not summary.params or not isinstance(node.body, cst.IndentedBlock):
+        return []
+    self_name = summary.params[0][0]
+    annotations = dict(summary.params)
+    found: list[tuple[str, TypeExpr]] = []
+    for statement in node.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.AnnAssign):
+                target, annotation = small.target, type_expr(small.annotation.annotation)
+            elif isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target, annotation = small.targets[0].target, None
+                value = small.value
+                if isinstance(value, cst.Name) and annotations.get(value.value) is not None:
+                    annotation = annotations[value.value]
+                elif isinstance(value, cst.Attribute) and value.attr.value in MEMORY_ATTRIBUTE_NAMES:
+                    annotation = TypeExpr("<memory>")
+                elif (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                      and value.func.attr.value == "new_object"):
+                    annotation = TypeExpr("<memory>")
+            else:
+                continue
+            if (annotation is not None and isinstance(target, cst.Attribute)
+                    and isinstance(target.value, cst.Name) and target.value.value == self_name):
+                found.append((target.attr.value, annotation))
+    return found
+
+
 def summarize_class(node: cst.ClassDef) -> ClassSummary:
     fields: list[tuple[str, TypeExpr]] = []
     methods: list[FunctionSummary] = []
@@ -234,6 +269,7 @@ def summarize_class(node: cst.ClassDef) -> ClassSummary:
         if isinstance(statement, cst.FunctionDef):
             summary = summarize_function(statement)
             methods.append(summary)
+            fields.extend(_instance_attributes(statement, summary))
             if any(d.rsplit(".", 1)[-1] == "model_serializer" for d in summary.decorators):
                 has_serializer = True
             continue

@@ -20,6 +20,9 @@ class Loc:
     column: int
     end_line: int
     end_column: int
+    # True when the value is an item of the expression at this range (it came
+    # in through `l.extend(expr)`), not the expression itself.
+    items: bool = False
 
 
 class Value:
@@ -123,6 +126,12 @@ class Union(Value):
     options: tuple[Value, ...]
     origin: Optional[Loc] = None
 
+    def at(self, origin: Optional[Loc]) -> "Value":
+        # The origin belongs to each possibility that has none of its own.
+        if origin is None:
+            return self
+        return Union(tuple(o if o.origin is not None else o.at(origin) for o in self.options))
+
 
 MAX_OPTIONS = 24
 
@@ -166,3 +175,13 @@ def options_of(value: Optional[Value]) -> tuple[Value, ...]:
 def without_none(value: Value) -> Value:
     kept = [o for o in options_of(value) if not (isinstance(o, Prim) and o.name == "None")]
     return union(*kept) or value
+
+
+def restamp(value: Value, origin: Optional[Loc], items: bool = False) -> Value:
+    """The same possibilities, each now said to come from `origin` (where a
+    value enters a container, which is what a diagnostic should point at)."""
+    if origin is None:
+        return value
+    if items:
+        origin = Loc(origin.line, origin.column, origin.end_line, origin.end_column, items=True)
+    return union(*(option.at(origin) for option in options_of(value))) or value

@@ -1,0 +1,5 @@
+"""Agent base class (stand-in)."""
+
+
+class Agent:
+    """Base class of agents whose methods are decorated with @action."""

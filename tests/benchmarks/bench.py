@@ -1,0 +1,204 @@
+"""Benchmark: `memlint check` against a libcst parse-only loop over the same files.
+
+Not collected by pytest. Run from the repository root:
+
+    python tests/benchmarks/bench.py                 # whole stdlib, 3 rounds
+    python tests/benchmarks/bench.py --limit 300 --rounds 5
+
+Corpora (made in a temporary directory):
+  (a) a copy of the running interpreter's standard library;
+  (b) the same copy with a small agent action appended to every file: memory
+      writes of a pydantic model and an Enum imported from a sibling module,
+      so every file is parsed and analyzed (memory-dense).
+
+In each round the commands run one after another, alternating, so slow drift
+of the machine affects both; medians are reported with the spread. Targets
+(issue 2): (a) <= 0.1x parse-only, (b) <= 1.5x parse-only (one process),
+peak memory on (a) < 500 MB, --jobs 2 output identical to --jobs 1 and
+>= 1.6x faster on (b).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+SIBLING = "_memlint_bench_models"
+SIBLING_SOURCE = '''"""Models for the memlint benchmark's appended agent actions."""
+from enum import Enum
+from uuid import UUID
+
+from pydantic import BaseModel
+
+
+class BenchStatus(str, Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class BenchOrder(BaseModel):
+    id: UUID
+    status: BenchStatus
+    total: float
+'''
+ACTION = '''
+
+# --- appended by memlint's benchmark -------------------------------------
+from {dot}{sibling} import BenchOrder as _BenchOrder, BenchStatus as _BenchStatus
+
+
+def _memlint_bench_action(event, ctx, order: _BenchOrder) -> None:
+    seen = ctx.short_term_memory.get("bench.seen") or {{}}
+    seen[str(order.id)] = order.status
+    ctx.short_term_memory.set("bench.seen", seen)
+    ctx.short_term_memory.set("bench.order", order)
+    ctx.short_term_memory.set("bench.order_json", order.model_dump(mode="json"))
+    ctx.sensory_memory.set("bench.status", _BenchStatus.OPEN.value)
+    ctx.sensory_memory.set("bench.total", order.total * 2)
+'''
+
+PARSE_ONLY = r'''
+import sys, tokenize, libcst
+count = 0
+for path in open(sys.argv[1], encoding="utf-8").read().splitlines():
+    try:
+        with tokenize.open(path) as handle:
+            text = handle.read()
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        continue
+    try:
+        libcst.parse_module(text)
+        count += 1
+    except Exception:
+        pass
+print(count, file=sys.stderr)
+'''
+
+
+def python_files(root: Path) -> list[Path]:
+    skip = {"site-packages", "__pycache__", "test", "tests", "idlelib", "lib2to3", "turtledemo"}
+    result = []
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in skip)
+        for name in sorted(files):
+            if name.endswith(".py"):
+                result.append(Path(directory) / name)
+    return result
+
+
+def make_corpora(workdir: Path, limit: int | None, full_stdlib: bool) -> tuple[Path, Path]:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = python_files(stdlib) if not full_stdlib else sorted(stdlib.rglob("*.py"))
+    files = [f for f in files if "site-packages" not in f.parts]
+    if limit:
+        files = files[:limit]
+    plain, dense = workdir / "a_stdlib", workdir / "b_dense"
+    sibling_dirs: set[Path] = set()
+    for source in files:
+        relative = source.relative_to(stdlib)
+        for target_root in (plain, dense):
+            target = target_root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        dense_file = dense / relative
+        directory = dense_file.parent
+        is_package = (directory / "__init__.py").exists() or (stdlib / relative).parent.joinpath("__init__.py").exists()
+        if directory not in sibling_dirs:
+            (directory / f"{SIBLING}.py").write_text(SIBLING_SOURCE, encoding="utf-8")
+            sibling_dirs.add(directory)
+        with open(dense_file, "ab") as handle:
+            handle.write(ACTION.format(dot="." if is_package else "", sibling=SIBLING).encode("ascii"))
+    return plain, dense
+
+
+def file_list(root: Path, workdir: Path) -> Path:
+    listing = workdir / f"{root.name}.files"
+    listing.write_text("\n".join(str(p) for p in sorted(root.rglob("*.py"))), encoding="utf-8")
+    return listing
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, int, bytes]:
+    """Wall time (s), peak RSS (KiB) of the process tree's largest member, stdout."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = process.stdout.read() if process.stdout else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed with exit {process.returncode}")
+    return elapsed, usage.ru_maxrss, out
+
+
+def describe(samples: list[float]) -> str:
+    return f"median {statistics.median(samples):7.2f}s (min {min(samples):.2f}, max {max(samples):.2f})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=None, help="use only the first N stdlib files")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="workers for the parallel run")
+    parser.add_argument("--full-stdlib", action="store_true", help="include test/ and the other skipped folders")
+    parser.add_argument("--keep", action="store_true", help="keep the generated corpora")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="memlint-bench-"))
+    try:
+        plain, dense = make_corpora(workdir, args.limit, args.full_stdlib)
+        lines = sum(p.read_bytes().count(b"\n") for p in plain.rglob("*.py"))
+        count = len(list(plain.rglob("*.py")))
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; corpus (a): {count} files, "
+              f"{lines} lines; (b): the same + one appended action each; {args.rounds} rounds")
+        memlint = [sys.executable, "-m", "memlint", "check", "--exit-zero", "--output-format", "json"]
+        parse_only = [sys.executable, "-c", PARSE_ONLY]
+        results: dict[str, list[float]] = {}
+        peaks: dict[str, int] = {}
+        outputs: dict[str, bytes] = {}
+        commands = {
+            "a.parse": parse_only + [str(file_list(plain, workdir))],
+            "a.memlint": memlint + ["--jobs", "1", str(plain)],
+            "b.parse": parse_only + [str(file_list(dense, workdir))],
+            "b.memlint": memlint + ["--jobs", "1", str(dense)],
+            "b.memlint.jobs": memlint + ["--jobs", str(args.jobs), str(dense)],
+        }
+        for round_number in range(args.rounds):
+            for name, command in commands.items():
+                elapsed, peak, out = run(command, workdir)
+                results.setdefault(name, []).append(elapsed)
+                peaks[name] = max(peaks.get(name, 0), peak)
+                outputs[name] = out
+            print(f"round {round_number + 1}: " + ", ".join(f"{n} {results[n][-1]:.2f}s" for n in commands), flush=True)
+
+        median = {name: statistics.median(samples) for name, samples in results.items()}
+        print()
+        for name in commands:
+            print(f"{name:16} {describe(results[name])}  peak RSS {peaks[name] / 1024:.0f} MB")
+        print()
+        ratio_a = median["a.memlint"] / median["a.parse"]
+        ratio_b = median["b.memlint"] / median["b.parse"]
+        speedup = median["b.memlint"] / median["b.memlint.jobs"]
+        findings = outputs["b.memlint"].count(b'"code"')
+        identical = outputs["b.memlint"] == outputs["b.memlint.jobs"]
+        print(f"(a) memlint / parse-only      = {ratio_a:.3f}x   (target <= 0.1)")
+        print(f"(b) memlint / parse-only      = {ratio_b:.3f}x   (target <= 1.5)")
+        print(f"(a) memlint peak memory       = {peaks['a.memlint'] / 1024:.0f} MB   (target < 500)")
+        print(f"(b) --jobs 1 / --jobs {args.jobs}         = {speedup:.2f}x   (target >= 1.6 on 2 cores)")
+        print(f"(b) --jobs {args.jobs} output identical to --jobs 1: {identical} ({findings} diagnostics)")
+        return 0 if identical else 1
+    finally:
+        if args.keep:
+            print(f"corpora kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -318,7 +318,7 @@ class Checker:
             return f"{finding.type_name}{inner} stored {where}; convert each item: {advice}{rebuild}"
         if inner:
             return f"{finding.type_name}{inner} stored {where}; convert it where it enters: {convert(expression)}{rebuild}"
-        return f"{finding.type_name} stored {where}; store {convert(expression or value_text)}{rebuild}"
+        return f"{finding.type_name} stored {where}; store {convert(value_text)}{rebuild}"
 
 
 def _operand(text: str) -> str:

@@ -148,11 +148,11 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     if CANDIDATE.search(text) is None or not any(h.decode() in text for h in settings.hints):
         return []
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
 
     from .check import Checker
     from .index import Index, SHARED_CACHE
     from .infer import FileContext, interpret_module
+    from .positions import positions_for
     from .summary import summarize_module
 
     try:
@@ -168,13 +168,12 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     index = Index(roots, SHARED_CACHE, settings.config.memory_types)
     index.add_module(summary)
 
-    try:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    except RecursionError:
-        return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
-
     starts = _line_starts(text)
     candidate_lines = sorted({bisect.bisect_right(starts, m.start()) for m in CANDIDATE.finditer(text)})
+    try:
+        positions = positions_for(module, text, candidate_lines)
+    except RecursionError:
+        return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
 
     def wanted(node) -> bool:
         rng = positions.get(node)

@@ -118,7 +118,7 @@ def _load_config(args: argparse.Namespace):
 
 def _check(args: argparse.Namespace) -> int:
     from .discover import PathError, discover
-    from .engine import Settings, check_files
+    from .engine import Settings, check_files, tune_gc
     from .report import FORMATS, render, render_statistics
     from .rules import select_codes
 
@@ -138,6 +138,7 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     jobs = args.jobs or os.cpu_count() or 1
     settings = Settings.from_config(config, enabled=enabled)
+    tune_gc()
     diagnostics = check_files(files, settings, jobs=jobs)
 
     if args.add_noqa:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
+import gc
 import os
 import re
 import sys
@@ -134,6 +135,19 @@ def _parse_failure(display_path: str, text: str, exc) -> Diagnostic:
                         f"libcst cannot parse this file (Python accepts it): {message}")
 
 
+def _inside_definition(module, positions, line: int) -> bool:
+    """Is `line` inside a top-level def or class? (Top-level statements without
+    positions are ones that hold no candidate: a hint there counts as global.)"""
+    import libcst as cst
+
+    for statement in module.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            rng = positions.get(statement)
+            if rng is not None and rng.start.line <= line <= rng.end.line:
+                return True
+    return False
+
+
 def check_text(display_path: str, text: str, settings: Settings, fs_path: Optional[Path] = None) -> list[Diagnostic]:
     """All diagnostics of one module's text (noqa applied unless the settings say not)."""
     enabled = settings.enabled - _ignored_here(display_path, settings.config)
@@ -175,17 +189,31 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
 
-    def wanted(node) -> bool:
+    hint_pattern = re.compile("|".join(re.escape(h.decode()) for h in settings.hints))
+    hint_lines = sorted({bisect.bisect_right(starts, m.start()) for m in hint_pattern.finditer(text)})
+
+    def spans(lines: list[int], node) -> bool:
         rng = positions.get(node)
         if rng is None:
             return False
-        i = bisect.bisect_left(candidate_lines, rng.start.line)
-        return i < len(candidate_lines) and candidate_lines[i] <= rng.end.line
+        i = bisect.bisect_left(lines, rng.start.line)
+        return i < len(lines) and lines[i] <= rng.end.line
+
+    def wanted(node) -> bool:
+        return spans(candidate_lines, node)
+
+    # A top-level definition is interpreted when it holds a `.set(` candidate
+    # and a memory hint (an attribute name, `MemoryObject`, `new_object`); a
+    # hint at module level (a global memory object) makes every candidate count.
+    top_hints = [line for line in hint_lines if not _inside_definition(module, positions, line)]
+
+    def wanted_top(node) -> bool:
+        return wanted(node) and (bool(top_hints) or spans(hint_lines, node))
 
     ctx = FileContext(index=index, module=summary, positions=positions,
                       memory_attributes=settings.memory_attributes)
     try:
-        writes = interpret_module(ctx, module, wanted)
+        writes = interpret_module(ctx, module, wanted_top, wanted)
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
     checker = Checker(index, settings.config.admits_bytes, "MEM900" in enabled)
@@ -193,12 +221,13 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     return checker.diagnostics(display_path, writes, lines, enabled)
 
 
-def check_file(display_path: str, settings: Settings) -> list[Diagnostic]:
-    try:
-        with open(display_path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return [syntax_error(display_path, 1, 1, f"cannot read the file: {exc.strerror or exc}")]
+def check_file(display_path: str, settings: Settings, data: Optional[bytes] = None) -> list[Diagnostic]:
+    if data is None:
+        try:
+            with open(display_path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            return [syntax_error(display_path, 1, 1, f"cannot read the file: {exc.strerror or exc}")]
     candidate = is_candidate(data, settings.hints)
     if not candidate and not (settings.apply_noqa and may_hold_noqa(data)):
         return []
@@ -241,6 +270,16 @@ _worker_settings: Optional[Settings] = None
 def _init_worker(settings: Settings) -> None:
     global _worker_settings
     _worker_settings = settings
+    tune_gc()
+
+
+def tune_gc() -> None:
+    """libcst allocates millions of small objects per file and frees them all;
+    with the default thresholds the cyclic collector keeps rescanning the
+    long-lived ones (summaries, imported modules). Fewer, later collections.
+    For the command line and its workers only: a library caller keeps its own."""
+    gc.freeze()
+    gc.set_threshold(20000, 20, 20)
 
 
 def _check_batch(paths: list[str]) -> list[Diagnostic]:
@@ -254,6 +293,7 @@ def _check_batch(paths: list[str]) -> list[Diagnostic]:
 def check_files(paths: Sequence[str], settings: Settings, jobs: int = 1) -> list[Diagnostic]:
     """Check files; the result is sorted and identical whatever `jobs` is."""
     candidates: list[str] = []
+    contents: dict[str, bytes] = {}
     for path in paths:
         try:
             with open(path, "rb") as handle:
@@ -263,10 +303,12 @@ def check_files(paths: Sequence[str], settings: Settings, jobs: int = 1) -> list
             continue
         if is_candidate(data, settings.hints) or (settings.apply_noqa and may_hold_noqa(data)):
             candidates.append(path)
+            if jobs <= 1:
+                contents[path] = data
     diagnostics: list[Diagnostic] = []
     if jobs <= 1 or len(candidates) < 4:
         for path in candidates:
-            diagnostics.extend(deep_call(check_file, path, settings))
+            diagnostics.extend(deep_call(check_file, path, settings, contents.pop(path, None)))
     else:
         # Contiguous batches keep a directory's files (and the sibling modules
         # they import) in one worker, so each worker summarizes them once.

@@ -166,6 +166,10 @@ class Index:
         if module is None or depth > MAX_DEPTH:
             return Resolved("external", dotted)
         found = module.lookup(first)
+        if found is None and first in BUILTIN_NAMES and not rest:
+            # Checked before star imports: loading every star-imported module to
+            # look for `str` would summarize whole packages for nothing.
+            return Resolved("builtin", f"builtins.{first}")
         if found is None:
             for star in module.star_imports:
                 target = self.module(star)

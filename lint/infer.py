@@ -1260,22 +1260,24 @@ def interpret_class(ctx: FileContext, node: cst.ClassDef, wanted: Callable[[cst.
             interpret_class(ctx, statement, wanted, outer)
 
 
-def interpret_module(ctx: FileContext, module: cst.Module, wanted: Callable[[cst.CSTNode], bool]) -> list[MemoryWrite]:
-    """Interpret every function (and top-level code) that holds a candidate."""
+def interpret_module(ctx: FileContext, module: cst.Module, wanted_top: Callable[[cst.CSTNode], bool],
+                     wanted: Callable[[cst.CSTNode], bool]) -> list[MemoryWrite]:
+    """Interpret every top-level definition (and top-level code) that `wanted_top`
+    selects; inside them, every nested definition that `wanted` selects."""
     top_level: list[cst.BaseStatement] = []
     for statement in module.body:
         if isinstance(statement, cst.FunctionDef):
-            if wanted(statement):
+            if wanted_top(statement):
                 interpret_function(ctx, statement, {}, wanted, None)
         elif isinstance(statement, cst.ClassDef):
-            if wanted(statement):
+            if wanted_top(statement):
                 interpret_class(ctx, statement, wanted)
-        elif wanted(statement):
+        elif wanted_top(statement):
             top_level.append(statement)
         elif isinstance(statement, cst.SimpleStatementLine) and any(
                 isinstance(s, (cst.Import, cst.ImportFrom, cst.Assign, cst.AnnAssign)) for s in statement.body):
             top_level.append(statement)
-    if any(wanted(s) for s in top_level):
+    if any(wanted_top(s) for s in top_level):
         interpreter = Interpreter(ctx, {}, wanted, None)
         for statement in top_level:
             if interpreter.env is None:

@@ -27,6 +27,7 @@ class Finding:
     where: str  # "" (the value itself), "in a list", "in a dict value", "as a dict key"
     detail: str = ""  # MEM201: what the normalization leaves behind
     own_origin: bool = True  # False: origin is the container's (the items came with it)
+    optional: bool = False  # the same value may also be None (the conversion needs a guard)
 
 
 class Checker:
@@ -47,12 +48,16 @@ class Checker:
         if value is None or depth > 30:
             return
         start = len(found)
-        for option in options_of(value):
+        options = options_of(value)
+        for option in options:
             self._walk_option(option, where, found, depth, option.origin or inherited)
-        if inherited is not None:
-            for i in range(start, len(found)):
-                if found[i].origin is None:
-                    found[i] = replace(found[i], origin=inherited, own_origin=False)
+        none_origins = {o.origin for o in options if isinstance(o, Prim) and o.name == "None" and o.origin}
+        for i in range(start, len(found)):
+            if found[i].origin is None and inherited is not None:
+                found[i] = replace(found[i], origin=inherited, own_origin=False)
+            if found[i].origin in none_origins and not found[i].optional:
+                # This very expression may also be None: the conversion needs a guard.
+                found[i] = replace(found[i], optional=True)
 
     def _walk_option(self, option: Value, where: str, found: list[Finding], depth: int,
                      inherited: Optional[Loc]) -> None:
@@ -307,7 +312,10 @@ class Checker:
         def convert(x: str) -> str:
             if finding.code == "MEM104" and finding.type_name == "tuple" and not x.startswith("("):
                 x = f"({x})"
-            return conversion.replace("{x}", _operand(x) if "{x}." in conversion else _short_text(x))
+            converted = conversion.replace("{x}", _operand(x) if "{x}." in conversion else _short_text(x))
+            if finding.optional and "{x}" in conversion and x.isidentifier():
+                converted = f"{converted} if {x} is not None else None"
+            return converted
 
         if inner and not expression:
             # The items came with the container (an annotation, a field): convert each one.

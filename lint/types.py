@@ -144,7 +144,7 @@ def union(*values: Optional[Value]) -> Optional[Value]:
         if value is None:
             continue
         for option in value.options if isinstance(value, Union) else (value,):
-            if isinstance(option, Prim):
+            if isinstance(option, Prim) and option.name != "None":
                 # Safe values need no origin: keep one per primitive type, and
                 # its literal only while every merged value has the same one.
                 if option.name in prims:

@@ -2,7 +2,8 @@
 
 Not collected by pytest. Run from the repository root:
 
-    python tests/benchmarks/bench.py                 # whole stdlib, 3 rounds
+    python tests/benchmarks/bench.py                 # whole stdlib, 3 rounds (~25 min on 2 cores)
+    python tests/benchmarks/bench.py --skip-tests --rounds 2   # without test/ (~5 min)
     python tests/benchmarks/bench.py --limit 300 --rounds 5
 
 Corpora (made in a temporary directory):
@@ -146,13 +147,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N stdlib files")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="workers for the parallel run")
-    parser.add_argument("--full-stdlib", action="store_true", help="include test/ and the other skipped folders")
+    parser.add_argument("--skip-tests", action="store_true",
+                        help="leave out test/, idlelib, lib2to3 and turtledemo (a quicker, smaller corpus)")
     parser.add_argument("--keep", action="store_true", help="keep the generated corpora")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="memlint-bench-"))
     try:
-        plain, dense = make_corpora(workdir, args.limit, args.full_stdlib)
+        plain, dense = make_corpora(workdir, args.limit, not args.skip_tests)
         lines = sum(p.read_bytes().count(b"\n") for p in plain.rglob("*.py"))
         count = len(list(plain.rglob("*.py")))
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; corpus (a): {count} files, "

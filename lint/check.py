@@ -310,7 +310,7 @@ class Checker:
         rebuild = f", rebuild{rebuild}" if rebuild else ""
 
         def convert(x: str) -> str:
-            if finding.code == "MEM104" and finding.type_name == "tuple" and not x.startswith("("):
+            if finding.code == "MEM104" and finding.type_name == "tuple" and "," in x and not x.startswith("("):
                 x = f"({x})"
             converted = conversion.replace("{x}", _operand(x) if "{x}." in conversion else _short_text(x))
             if finding.optional and "{x}" in conversion and x.isidentifier():

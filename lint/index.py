@@ -412,6 +412,14 @@ class Index:
             return DictOf(args[0] if args else UNKNOWN, args[1] if len(args) > 1 else UNKNOWN)
         if qualname in ("builtins.object", "builtins.type"):
             return UNKNOWN
+        mro = self.mro(qualname)
+        if any(name.rsplit(".", 1)[-1] == "TypedDict" and name.startswith(TYPING_MODULES) for name in mro[1:]):
+            # A TypedDict instance is an exact dict with str keys.
+            return DictOf(Prim("str"), union(*(v for _, v in self.fields(qualname))) or UNKNOWN)
+        if any(name.rsplit(".", 1)[-1] == "Protocol" and name.startswith(TYPING_MODULES) for name in mro[1:]):
+            return UNKNOWN  # anything with the right methods
+        if any(name.rsplit(".", 1)[-1] == "NamedTuple" and name.startswith(TYPING_MODULES) for name in mro[1:]):
+            return Container("tuple", union(*(v for _, v in self.fields(qualname))) or UNKNOWN)
         category = self.category(qualname)
         if category == "unknown":
             return UNKNOWN

@@ -277,7 +277,8 @@ class Checker:
         container_text = _snippet(lines, origin) if origin is not None else ""
         value_text = _snippet(lines, value_loc) or "the value"
         where = f'at memory path "{write.path}"' if write.path is not None else "in memory"
-        message = self._message(finding, expression, value_text, container_text or value_text, where, write.path)
+        message = self._message(finding, expression, value_text, container_text or value_text, where, write.path,
+                                inside)
         rule = RULES[finding.code]
         return Diagnostic(
             path=path,
@@ -294,7 +295,7 @@ class Checker:
         )
 
     def _message(self, finding: Finding, expression: str, value_text: str, items_text: str, where: str,
-                 path: Optional[str]) -> str:
+                 path: Optional[str], inside_call: bool) -> str:
         inner = f" {finding.where}" if finding.where and finding.where != "as a dict key" else ""
         if finding.code == "MEM900":
             return f"cannot prove the value `{_short_text(value_text)}` stored {where} is primitive"
@@ -326,7 +327,10 @@ class Checker:
             return f"{finding.type_name}{inner} stored {where}; convert each item: {advice}{rebuild}"
         if inner:
             return f"{finding.type_name}{inner} stored {where}; convert it where it enters: {convert(expression)}{rebuild}"
-        return f"{finding.type_name} stored {where}; store {convert(value_text)}{rebuild}"
+        # The unsafe part itself when it is written inside the call (a branch of a
+        # conditional, say), else the value argument as written.
+        target = expression if inside_call and expression else value_text
+        return f"{finding.type_name} stored {where}; store {convert(target)}{rebuild}"
 
 
 def _operand(text: str) -> str:

@@ -30,7 +30,7 @@ class Config(BaseModel):
     per_file_ignores: dict[str, tuple[str, ...]] = Field(default_factory=dict, alias="per-file-ignores")
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = Field(default=(), alias="extend-exclude")
-    strict: bool = False
+    strict: bool = Field(default=False, strict=True)  # TOML has booleans: no "yes"/1 coercion
     memory_types: tuple[str, ...] = Field(default=(), alias="memory-types")
     memory_attributes: tuple[str, ...] = Field(default=(), alias="memory-attributes")
     flink_agents_version: str | None = Field(default=None, alias="flink-agents-version")
@@ -102,10 +102,17 @@ def find_config_file(start: Path) -> Path | None:
             if name == "memlint.toml":
                 return candidate
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                text = candidate.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
                 continue
-            if "memlint" in data.get("tool", {}):
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError:
+                if "tool.memlint" in text:
+                    return candidate  # a broken memlint section: load_config reports it
+                continue
+            tool = data.get("tool")
+            if isinstance(tool, dict) and "memlint" in tool:
                 return candidate
     return None
 
@@ -127,7 +134,8 @@ def load_config(path: Path | None = None, start: Path | None = None) -> Config:
     section: Any = data
     where = str(path)
     if Path(path).name != "memlint.toml":
-        section = data.get("tool", {}).get("memlint", {})
+        tool = data.get("tool", {})
+        section = tool.get("memlint", {}) if isinstance(tool, dict) else {}
         where = f"{path}: [tool.memlint]"
     return config_from_mapping(section, where, root=str(Path(path).resolve().parent))
 

@@ -32,6 +32,14 @@ def _excluded(relative: str, patterns: Iterable[str]) -> bool:
     return False
 
 
+def _excluded_with_folders(relative: str, patterns: Iterable[str]) -> bool:
+    """Does a pattern match the path or one of its folders (below the root)?
+    For --force-exclude on paths named explicitly, which no walk prunes."""
+    parts = [part for part in relative.split("/") if part not in ("", ".")]
+    return any(_excluded("/".join(parts[:i]), patterns) for i in range(1, len(parts) + 1)
+               if parts[i - 1] != "..")
+
+
 def discover(paths: Iterable[str], config: Config, force_exclude: bool = False) -> list[str]:
     """Files to check, in a stable order. Files named explicitly are kept even
     when excluded (unless force_exclude), like Ruff."""
@@ -56,9 +64,9 @@ def discover(paths: Iterable[str], config: Config, force_exclude: bool = False) 
         path = os.path.normpath(str(raw))
         if not os.path.exists(path):
             raise PathError(f"{raw}: no such file or directory")
+        if force_exclude and _excluded_with_folders(relative_of(path), patterns):
+            continue
         if os.path.isfile(path):
-            if force_exclude and _excluded(relative_of(path), patterns):
-                continue
             add(path)
             continue
         for directory, subdirs, files in os.walk(path):

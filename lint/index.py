@@ -74,17 +74,29 @@ class Resolved:
 
 
 class SummaryCache:
-    """Per-process cache of module summaries by file path (parsed on demand)."""
+    """Per-process cache of module summaries, parsed on demand. An entry is
+    used only while the file's size and modification time are unchanged, so
+    long-lived hosts (the language server, API callers) see edits on disk."""
 
     def __init__(self) -> None:
         # Keyed by (path, module name): one file reached from two import roots
         # has two names, and its classes' qualified names follow the name.
-        self._by_path: dict[tuple[str, str], Optional[ModuleSummary]] = {}
+        self._by_path: dict[tuple[str, str], tuple[Optional[tuple[int, int]], Optional[ModuleSummary]]] = {}
+
+    @staticmethod
+    def _stamp(path: str) -> Optional[tuple[int, int]]:
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        return (status.st_mtime_ns, status.st_size)
 
     def get(self, path: str, name: str, is_package: bool) -> Optional[ModuleSummary]:
         key = (path, name)
-        if key in self._by_path:
-            return self._by_path[key]
+        stamp = self._stamp(path)
+        cached = self._by_path.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
         summary: Optional[ModuleSummary] = None
         try:
             import libcst as cst
@@ -93,11 +105,14 @@ class SummaryCache:
             summary = summarize_module(module, name, path, is_package)
         except (OSError, DecodeProblem, RecursionError, Exception):  # noqa: BLE001 - an unreadable import is unknown
             summary = None
-        self._by_path[key] = summary
+        self._by_path[key] = (stamp, summary)
         return summary
 
     def put(self, summary: ModuleSummary) -> None:
-        self._by_path[(summary.path, summary.name)] = summary
+        self._by_path[(summary.path, summary.name)] = (self._stamp(summary.path), summary)
+
+    def clear(self) -> None:
+        self._by_path.clear()
 
 
 SHARED_CACHE = SummaryCache()

@@ -535,13 +535,15 @@ class Interpreter:
                 return union(without_none(left), right) or UNKNOWN
             return union(left, right) or UNKNOWN
         if isinstance(node, cst.IfExp):
+            # Each branch is said to come from where it is written, so a
+            # diagnostic points at the unsafe branch.
             self.eval(node.test)
             saved = self.env
             self.env = self.narrow(node.test, True) or saved
-            body = self.eval(node.body)
+            body = restamp(self.eval(node.body), self.ctx.loc(node.body))
             self.env = saved
             self.env = self.narrow(node.test, False) or saved
-            orelse = self.eval(node.orelse)
+            orelse = restamp(self.eval(node.orelse), self.ctx.loc(node.orelse))
             self.env = saved
             return union(body, orelse) or UNKNOWN
         if isinstance(node, cst.BinaryOperation):
@@ -568,6 +570,13 @@ class Interpreter:
             self.eval(node.expression)
             return UNKNOWN
         if isinstance(node, cst.Lambda):
+            # The body may write to memory (callbacks); its parameters are unknown.
+            saved = self.env
+            self.env = dict(saved or {})
+            for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
+                self.env[param.name.value] = UNKNOWN
+            self.eval(node.body)
+            self.env = saved
             return Ref("function", "<lambda>")
         return UNKNOWN
 

@@ -29,11 +29,11 @@ def _comments(text: str) -> Iterable[tuple[int, int, str]]:
     """(line, 0-based column, comment text) of every comment; a regex scan if
     the text does not tokenize."""
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        for token in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
             if token.type == tokenize.COMMENT:
                 yield token.start[0], token.start[1], token.string
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate((raw.rstrip("\r\n") for raw in _physical_lines(text)), start=1):
             position = line.find("#")
             if position != -1:
                 yield number, position, line[position:]
@@ -93,16 +93,40 @@ def apply_noqa(path: str, diagnostics: Sequence[Diagnostic], comments: dict[int,
     return kept
 
 
+_FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # Python >= 3.12 tokenizes f-strings
+_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
+_LAYOUT = frozenset({tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT,
+                     tokenize.ENDMARKER})
+
+
 def _string_interior_lines(text: str) -> set[int]:
-    """Lines whose end lies inside a multi-line string (no comment can go there)."""
+    """Lines whose end no comment can go after: inside a multi-line string
+    (or f-string), or continued with a backslash."""
     inside: set[int] = set()
+    ended: set[int] = set()  # lines closed by a NEWLINE/NL token
+    code: set[int] = set()  # lines where a code token ends
+    fstrings: list[int] = []
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+        for token in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
+            if token.end[0] > token.start[0] and token.type not in _LAYOUT:
                 inside.update(range(token.start[0], token.end[0]))
+            if _FSTRING_START is not None and token.type == _FSTRING_START:
+                fstrings.append(token.start[0])
+            elif _FSTRING_END is not None and token.type == _FSTRING_END and fstrings:
+                inside.update(range(fstrings.pop(), token.end[0]))
+            if token.type in (tokenize.NEWLINE, tokenize.NL):
+                ended.add(token.start[0])
+            elif token.type not in _LAYOUT:
+                code.add(token.end[0])
     except (tokenize.TokenError, IndentationError, SyntaxError):
         pass
-    return inside
+    return inside | (code - ended)
+
+
+def _physical_lines(text: str) -> list[str]:
+    """Lines with their endings, split only at \\n, \\r\\n and \\r like Python's
+    tokenizer (str.splitlines also splits at form feeds, \\x85, \\u2028, ...)."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
 
 
 def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:
@@ -112,16 +136,20 @@ def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:
     blocked = _string_interior_lines(text)
     wanted: dict[int, set[str]] = {}
     for diagnostic in diagnostics:
-        if diagnostic.code in ("MEM000", "MEM100"):
+        if diagnostic.code == "MEM000":
             continue
         line = diagnostic.line
+        if diagnostic.code == "MEM100":
+            # An unused directive: name MEM100 in that comment, which silences it.
+            wanted.setdefault(line, set()).add("MEM100")
+            continue
         if line in blocked:
             line = diagnostic.noqa_lines[1] or line
             while line in blocked:
                 line += 1
         wanted.setdefault(line, set()).add(diagnostic.code)
     comments = find_noqa(text)
-    lines = text.splitlines(keepends=True)
+    lines = _physical_lines(text)
     changed = 0
     for line, codes in wanted.items():
         if line - 1 >= len(lines):

@@ -427,21 +427,12 @@ def _run_engine(text: str, path: str, config: Config) -> list[Diagnostic]:
 
 
 def _forget_engine_caches() -> None:
-    """Drop the engine's per-process module summaries, so that definitions changed
-    on disk are read again (the server lives long; a CLI run does not)."""
-    try:
-        from memlint import index
-    except ImportError:
-        return
-    cache = getattr(index, "SHARED_CACHE", None)
-    for name in ("clear", "invalidate_all"):
-        method = getattr(cache, name, None)
-        if callable(method):
-            method()
-            return
-    by_path = getattr(cache, "_by_path", None)  # the engine has no public way to do this yet
-    if isinstance(by_path, dict):
-        by_path.clear()
+    """Drop the engine's per-process module summaries. The cache already checks
+    each file's size and modification time; this also covers edits that keep
+    both (a save within the same timestamp tick)."""
+    from memlint.index import SHARED_CACHE
+
+    SHARED_CACHE.clear()
 
 
 class _Session:

@@ -58,7 +58,7 @@ def discover(paths: Iterable[str], config: Config, force_exclude: bool = False) 
         key = os.path.abspath(path)
         if key not in seen:
             seen.add(key)
-            found.append(path)
+            found.append(os.path.normpath(path))  # `x.py`, not `./x.py`
 
     for raw in paths:
         path = os.path.normpath(str(raw))

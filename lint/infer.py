@@ -1186,6 +1186,13 @@ NUMERIC = ("bool", "int", "float")
 
 
 def binary(left: Value, operator: cst.BaseBinaryOp, right: Value, index: Index) -> Value:
+    complex_number = Inst("builtins.complex")
+    for one, other in ((left, right), (right, left)):
+        if (isinstance(one, Inst) and one.qualname == "builtins.complex"
+                and (isinstance(other, Prim) and other.name in NUMERIC or other == one)
+                and isinstance(operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power,
+                                          cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign))):
+            return complex_number
     if isinstance(left, Prim) and isinstance(right, Prim):
         if left.name in NUMERIC and right.name in NUMERIC:
             if isinstance(operator, (cst.Divide, cst.DivideAssign)):

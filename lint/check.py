@@ -5,7 +5,7 @@ found, the memory path, where the value came from, and the conversion.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 from .diagnostics import Diagnostic, Related
@@ -28,6 +28,10 @@ class Finding:
     detail: str = ""  # MEM201: what the normalization leaves behind
     own_origin: bool = True  # False: origin is the container's (the items came with it)
     optional: bool = False  # the same value may also be None (the conversion needs a guard)
+    # For fixes (lint/fix.py): the unsafe option itself, and the options of the
+    # written value that hold it, outermost first (a MEM105 key's last one is its dict).
+    subject: Optional[Value] = field(default=None, compare=False, repr=False)
+    chain: tuple[Value, ...] = field(default=(), compare=False, repr=False)
 
 
 class Checker:
@@ -35,6 +39,7 @@ class Checker:
         self.index = index
         self.admits_bytes = admits_bytes
         self.strict = strict
+        self._holders: list[Value] = []  # the containers around the option being walked (for fixes)
 
     # -- classification ------------------------------------------------------
 
@@ -61,6 +66,18 @@ class Checker:
 
     def _walk_option(self, option: Value, where: str, found: list[Finding], depth: int,
                      inherited: Optional[Loc]) -> None:
+        start = len(found)
+        self._holders.append(option)
+        try:
+            self._classify_option(option, where, found, depth, inherited)
+        finally:
+            self._holders.pop()
+        for i in range(start, len(found)):
+            if found[i].subject is None:
+                found[i] = replace(found[i], subject=option, chain=tuple(self._holders))
+
+    def _classify_option(self, option: Value, where: str, found: list[Finding], depth: int,
+                         inherited: Optional[Loc]) -> None:
         if isinstance(option, Prim):
             if option.name == "bytes" and not self.admits_bytes:
                 found.append(Finding("MEM106", "bytes", "{x}.decode() or base64 text (flink-agents 0.3.x rejects bytes)",
@@ -85,22 +102,28 @@ class Checker:
 
     def _keys(self, key: Optional[Value], found: list[Finding], depth: int) -> None:
         for option in options_of(key):
-            if isinstance(option, Prim):
-                if option.name in ("str", "json"):
-                    continue
-                found.append(Finding("MEM105", option.name, "", option.origin, "as a dict key"))
-            elif isinstance(option, Inst):
-                category = self.index.category(option.qualname)
-                if category == "unknown":
-                    if self.strict:
-                        found.append(Finding("MEM900", "", "", None, "as a dict key"))
-                    continue
-                found.append(Finding("MEM105", _type_label(option.qualname, category, self.index), "",
-                                     option.origin, "as a dict key"))
-            elif isinstance(option, Container):
-                found.append(Finding("MEM105", option.kind, "", option.origin, "as a dict key"))
-            elif self.strict and isinstance(option, (Unknown, Ref, ClassRef)):
-                found.append(Finding("MEM900", "", "", None, "as a dict key"))
+            start = len(found)
+            self._key(option, found)
+            for i in range(start, len(found)):
+                found[i] = replace(found[i], subject=option, chain=tuple(self._holders))
+
+    def _key(self, option: Value, found: list[Finding]) -> None:
+        if isinstance(option, Prim):
+            if option.name in ("str", "json"):
+                return
+            found.append(Finding("MEM105", option.name, "", option.origin, "as a dict key"))
+        elif isinstance(option, Inst):
+            category = self.index.category(option.qualname)
+            if category == "unknown":
+                if self.strict:
+                    found.append(Finding("MEM900", "", "", None, "as a dict key"))
+                return
+            found.append(Finding("MEM105", _type_label(option.qualname, category, self.index), "",
+                                 option.origin, "as a dict key"))
+        elif isinstance(option, Container):
+            found.append(Finding("MEM105", option.kind, "", option.origin, "as a dict key"))
+        elif self.strict and isinstance(option, (Unknown, Ref, ClassRef)):
+            found.append(Finding("MEM900", "", "", None, "as a dict key"))
 
     def _container(self, option: Container, where: str) -> Finding:
         kind = option.kind
@@ -238,8 +261,12 @@ class Checker:
     # -- diagnostics ---------------------------------------------------------
 
     def diagnostics(self, path: str, writes: Sequence[MemoryWrite], lines: Sequence[str],
-                    enabled: frozenset[str]) -> list[Diagnostic]:
+                    enabled: frozenset[str], *, text: Optional[str] = None, module=None,
+                    positions=None) -> list[Diagnostic]:
+        """The diagnostics of a file's memory writes; with the file's text, parsed
+        module and positions, each carries the fix lint/fix.py plans for it."""
         result: list[Diagnostic] = []
+        found: list[tuple[MemoryWrite, Finding]] = []
         for write in writes:
             seen: set[tuple] = set()
             strict_reported = False
@@ -256,6 +283,17 @@ class Checker:
                     continue
                 seen.add(key)
                 result.append(diagnostic)
+                found.append((write, finding))
+        if text is not None and module is not None and positions is not None and result:
+            from .fix import plan_fixes
+
+            try:
+                fixes = plan_fixes(self, text, module, positions, writes, found)
+            except Exception:  # noqa: BLE001 - a fix is an extra: planning one never costs the diagnostics
+                fixes = []
+            result = [replace(d, fix=f) if f is not None else d for d, f in zip(result, fixes)]
+            # A fix whose readers memlint could not rewrite: the diagnostic says where they are.
+            result = [_with_unpaired_reads(d) for d in result]
         return result
 
     def _diagnostic(self, path: str, write: MemoryWrite, finding: Finding, lines: Sequence[str]) -> Diagnostic:
@@ -331,6 +369,15 @@ class Checker:
         # conditional, say), else the value argument as written.
         target = expression if inside_call and expression else value_text
         return f"{finding.type_name} stored {where}; store {convert(target)}{rebuild}"
+
+
+def _with_unpaired_reads(diagnostic: Diagnostic) -> Diagnostic:
+    from .fix import UNPAIRED
+
+    if diagnostic.fix is None or UNPAIRED not in diagnostic.fix.message:
+        return diagnostic
+    note = diagnostic.fix.message[diagnostic.fix.message.index(UNPAIRED):]
+    return replace(diagnostic, message=f"{diagnostic.message}; with the fix, {note}")
 
 
 def _operand(text: str) -> str:

@@ -6,12 +6,14 @@ configuration or internal error.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__
+from .config import ConfigError
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -55,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--force-exclude", action="store_true",
                        help="apply exclude patterns to files named on the command line too")
     check.add_argument("--quiet", "-q", action="store_true", help="print diagnostics only, no summary line")
+    check.add_argument("--fix", action="store_true",
+                       help="apply safe fixes (and unsafe ones with --unsafe-fixes); exit 1 only if diagnostics remain")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="also apply (with --fix or --diff) and show as fixable the fixes whose readers may "
+                            "observe a different value")
+    check.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff instead of writing them; exit 1 if there is any")
+    check.add_argument("--show-fixes", action="store_true", help="list the fixes applied, per file and rule")
 
     rule = commands.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. MEM101")
@@ -81,6 +91,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         build_parser().print_help()
         return EXIT_ERROR
     except UsageError as exc:
+        print(f"memlint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except ConfigError as exc:  # a nested project's configuration, met during the run
         print(f"memlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -116,10 +129,21 @@ def _load_config(args: argparse.Namespace):
         raise UsageError(str(exc)) from None
 
 
+def _cli_overrides(args: argparse.Namespace) -> tuple[tuple[str, object], ...]:
+    overrides: list[tuple[str, object]] = []
+    for option in ("select", "ignore", "extend_select"):
+        value = getattr(args, option)
+        if value is not None:
+            overrides.append((option, tuple(value)))
+    if args.strict:
+        overrides.append(("strict", True))
+    return tuple(overrides)
+
+
 def _check(args: argparse.Namespace) -> int:
     from .discover import PathError, discover
     from .engine import Settings, check_files, tune_gc
-    from .report import FORMATS, render, render_statistics
+    from .report import FORMATS
     from .rules import select_codes
 
     if args.output_format not in FORMATS:
@@ -138,22 +162,137 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     jobs = args.jobs or os.cpu_count() or 1
     settings = Settings.from_config(config, enabled=enabled)
+    if args.config is None:
+        # Each file follows the configuration nearest to it (a monorepo's projects).
+        settings = dataclasses.replace(settings, hierarchical=True, overrides=_cli_overrides(args))
     tune_gc()
     diagnostics = check_files(files, settings, jobs=jobs)
+
+    if args.add_noqa and (args.fix or args.diff):
+        raise UsageError("--add-noqa cannot be combined with --fix or --diff")
+    if args.fix or args.diff:
+        return _fix(args, diagnostics, settings, config)
 
     if args.add_noqa:
         added = _add_noqa(diagnostics)
         print(f"Added {added} noqa directive{'s' if added != 1 else ''}.")
         return EXIT_CLEAN
 
+    _report(args, diagnostics, config)
+    if diagnostics and not args.exit_zero:
+        return EXIT_FOUND
+    return EXIT_CLEAN
+
+
+def _report(args: argparse.Namespace, diagnostics, config, fixed: Sequence = ()) -> None:
+    """Print the diagnostics in the chosen format. Text and statistics mark as
+    fixable (`[*]`) only the fixes `--fix` would apply (Ruff's convention);
+    JSON, SARIF and GitHub carry every fix with its applicability."""
+    from .autofix import applicable
+    from .report import render, render_statistics
+
     root = config.root or os.getcwd()
+    text_like = args.statistics or args.output_format == "text"
+    shown = diagnostics
+    hidden = 0
+    if text_like:
+        hidden = sum(1 for d in diagnostics if d.fix is not None and not applicable(d.fix, args.unsafe_fixes))
+        shown = [d if applicable(d.fix, args.unsafe_fixes) else _without_fix(d) for d in diagnostics]
     if args.statistics:
-        output = render_statistics(diagnostics)
+        output = render_statistics(shown)
+    elif fixed and text_like and not shown and not args.quiet:
+        output = ""  # the "Fixed N errors." line says it all
     else:
-        output = render(diagnostics, args.output_format, root=root, show_summary=not args.quiet)
+        output = render(shown, args.output_format, root=root, show_summary=not args.quiet)
     if output:
         sys.stdout.write(output if output.endswith("\n") else output + "\n")
-    if diagnostics and not args.exit_zero:
+    if text_like and not args.quiet and not args.statistics and hidden:
+        print(f"{hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the --unsafe-fixes option.")
+    if fixed or (args.fix and args.show_fixes):
+        summary = _fixed_summary(fixed, args.show_fixes)
+        print(summary, file=sys.stdout if text_like else sys.stderr)
+
+
+def _without_fix(diagnostic):
+    from dataclasses import replace
+
+    return replace(diagnostic, fix=None) if diagnostic.fix is not None else diagnostic
+
+
+def _fixed_summary(fixed: Sequence, show: bool, verb: str = "Fixed") -> str:
+    from collections import Counter
+
+    from .rules import RULES
+
+    count = len(fixed)
+    head = f"{verb} {count} error{'s' if count != 1 else ''}"
+    if not show or not count:
+        return head + "."
+    lines = [head + ":"]
+    by_path: dict[str, Counter] = {}
+    for diagnostic in fixed:
+        by_path.setdefault(diagnostic.path, Counter())[diagnostic.code] += 1
+    for path in sorted(by_path):
+        lines.append(f"- {path}:")
+        for code, n in sorted(by_path[path].items()):
+            rule = RULES.get(code)
+            lines.append(f"    {n} × {code}" + (f" ({rule.name})" if rule is not None else ""))
+    return "\n".join(lines)
+
+
+def _unpaired_notes(fixed: Sequence) -> str:
+    """Lines before a file's diff (patch skips them) naming the reads that must
+    rebuild a value the diff converts, where memlint could not rewrite them."""
+    from .fix import UNPAIRED
+
+    notes = []
+    for diagnostic in fixed:
+        message = diagnostic.fix.message if diagnostic.fix is not None else ""
+        if UNPAIRED in message:
+            note = f"# memlint: {diagnostic.path}:{diagnostic.line}: {diagnostic.code}: {message[message.index(UNPAIRED):]}\n"
+            if note not in notes:
+                notes.append(note)
+    return "".join(notes)
+
+
+def _fix(args: argparse.Namespace, diagnostics, settings, config) -> int:
+    """--fix / --diff: apply the applicable fixes of every file that has one."""
+    from .autofix import applicable, fix_file, unified_diff
+
+    unsafe = args.unsafe_fixes
+    by_path: dict[str, list] = {}
+    for diagnostic in diagnostics:
+        by_path.setdefault(diagnostic.path, []).append(diagnostic)
+    remaining: list = []
+    fixed: list = []
+    diffs: list[str] = []
+    for path in sorted(by_path):
+        found = by_path[path]
+        if not any(applicable(d.fix, unsafe) for d in found):
+            remaining.extend(found)
+            continue
+        outcome = fix_file(path, settings, unsafe, write=not args.diff)
+        if outcome.problem:
+            print(f"memlint: warning: {path}: {outcome.problem}", file=sys.stderr)
+        if outcome.text is None or (not args.diff and outcome.problem):
+            remaining.extend(found)  # nothing was changed: what was found stands
+            continue
+        if args.diff:
+            if outcome.original is not None and outcome.text != outcome.original:
+                diffs.append(_unpaired_notes(outcome.fixed) + unified_diff(path, outcome.original, outcome.text))
+                fixed.extend(outcome.fixed)
+            remaining.extend(found)
+            continue
+        fixed.extend(outcome.fixed)
+        remaining.extend(outcome.remaining)
+    remaining.sort(key=lambda d: d.sort_key)
+    if args.diff:
+        sys.stdout.write("".join(diffs))
+        if args.show_fixes or fixed:
+            print(_fixed_summary(fixed, args.show_fixes, verb="Would fix"), file=sys.stderr)
+        return EXIT_FOUND if diffs else EXIT_CLEAN
+    _report(args, remaining, config, fixed)
+    if remaining and not args.exit_zero:
         return EXIT_FOUND
     return EXIT_CLEAN
 

@@ -11,7 +11,7 @@ import re
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -38,6 +38,11 @@ class Settings:
     hints: tuple[bytes, ...]
     memory_attributes: tuple[str, ...]
     apply_noqa: bool = True
+    # When true, a file under a directory with its own memlint.toml /
+    # [tool.memlint] uses that configuration (with `overrides`, the
+    # command line's --select/--ignore/--extend-select/--strict, on top).
+    hierarchical: bool = False
+    overrides: tuple[tuple[str, object], ...] = ()
 
     @classmethod
     def from_config(cls, config: Config, *, apply_noqa: bool = True,
@@ -49,6 +54,37 @@ class Settings:
         from .infer import MEMORY_ATTRIBUTES
 
         return cls(config, enabled, hints, MEMORY_ATTRIBUTES + tuple(config.memory_attributes), apply_noqa)
+
+    def for_file(self, path: str) -> "Settings":
+        """The settings of the nearest configuration above `path` (hierarchical mode)."""
+        if not self.hierarchical:
+            return self
+        from .config import find_config_file
+
+        directory = os.path.dirname(os.path.abspath(path))
+        found = _config_by_directory.get(directory, _MISSING)
+        if found is _MISSING:
+            found = find_config_file(Path(directory))
+            _config_by_directory[directory] = found
+        if found is None or (self.config.root and Path(found).parent == Path(self.config.root)):
+            return self
+        key = (str(found), self.overrides, self.apply_noqa)
+        cached = _settings_by_config.get(key)
+        if cached is None:
+            from .config import load_config
+
+            config = load_config(Path(found))
+            if self.overrides:
+                config = config.model_copy(update=dict(self.overrides))
+            cached = Settings.from_config(config, apply_noqa=self.apply_noqa)
+            cached = replace(cached, hierarchical=False)
+            _settings_by_config[key] = cached
+        return cached
+
+
+_MISSING = object()
+_config_by_directory: dict[str, object] = {}
+_settings_by_config: dict[tuple, "Settings"] = {}
 
 
 def is_candidate(data: bytes, hints: Sequence[bytes]) -> bool:
@@ -217,11 +253,14 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
     checker = Checker(index, settings.config.admits_bytes, "MEM900" in enabled)
-    lines = text.splitlines()
-    return checker.diagnostics(display_path, writes, lines, enabled)
+    lines = re.split(r"\r\n|\r|\n", text)  # not str.splitlines: a form feed does not end a line
+    # fix: the checker plans fixes on the parsed module (libcst edits need the
+    # nodes and their positions); nothing else in the pipeline changes.
+    return checker.diagnostics(display_path, writes, lines, enabled, text=text, module=module, positions=positions)
 
 
 def check_file(display_path: str, settings: Settings, data: Optional[bytes] = None) -> list[Diagnostic]:
+    settings = settings.for_file(display_path)
     if data is None:
         try:
             with open(display_path, "rb") as handle:

@@ -62,6 +62,47 @@ def _no_fix_yet(conversion: str) -> str:
     return "This rule does not offer a fix yet; " + _text(conversion)
 
 
+# How memlint decides a value fix's safety (lint/readside.py), shared by every
+# rule with a fix. Ruff's convention: `--fix` applies safe fixes only.
+_SAFETY_RULE = """The fix is **safe** (applied by `memlint check --fix`) only when no reader
+can observe a different value: its edit lies inside the `set()` call and
+converts the whole value stored there (so no other use of the value in the
+code changes); the memory path is a string literal or a module constant;
+the module reads that path (or a path above or below it) at least once; and
+every such read passes the value straight to the reconstruction of the rich
+type — directly, through `... or default`, or through a name used for
+nothing else — or only compares it with `None`. A read with a path memlint
+cannot tell (`mem.get(expr)`) or of every field (`get_fields()`) makes every
+fix in the module unsafe. A path the module never reads is read somewhere
+memlint cannot see, so its fix is unsafe.
+
+Every other fix is **unsafe** (applied with `--fix --unsafe-fixes`, shown by
+`--diff --unsafe-fixes`): code that reads the path gets the primitive form
+and must rebuild the rich value itself. A fix where the value is produced
+or enters a container before the call (`x = ...`, `d[k] = x`,
+`l.append(x)`, `l.extend(xs)`) is always unsafe: it changes what other code
+sees in that name or container. memlint converts a value where it is
+stored when it can (the value argument of every `set()` call that stores
+it), and only otherwise where it is produced — never both, so no value is
+converted twice.
+
+An unsafe fix also rebuilds the value where the module reads it as the
+rich type, as the reference fix (flink-agents PR #828) did by hand: a read
+returned from a function annotated with the type, assigned to a name
+annotated with it, or whose attributes are used becomes
+`Model.model_validate(mem.get(P))` (`UUID(...)`, `MyEnum(...)`, ...); in a
+dict that is read, changed and written back, an entry returned as the
+rich type or taken out and returned is rebuilt; the class is imported if
+the module does not bind it. A read the fix cannot rewrite is named (its
+line) in the fix's message, in the diagnostic and in `--diff`: rebuild the
+value there by hand."""
+
+
+def _fix(conversion: str) -> str:
+    """Fix safety text for a rule with a fix: what it writes, then the safety rule."""
+    return _text(conversion) + "\n\n" + _SAFETY_RULE
+
+
 class Rule:
     """One rule. Subclasses set every class attribute below; they are data only."""
 
@@ -294,11 +335,13 @@ class UuidValue(Rule):
                     ctx.short_term_memory.get("initial_request_id")
                 )
         """
-    fix_safety = _no_fix_yet("""
-        the conversion is `str(value)` at the write, with `uuid.UUID(...)`
-        wherever the value is read back. Code that reads the path and
-        compares it with a `UUID` or calls `UUID` attributes on it must be
-        updated too, so the rewrite is not behaviour-preserving on its own.
+    fix_safety = _fix("""
+        The fix writes `str(value)` where the UUID is stored:
+        `str(x) if x is not None else None` for an optional plain name (no
+        fix for an optional attribute or call), `[str(u) for u in x]` for a
+        list of UUIDs that came with an annotated container. It is safe when
+        every read of the path rebuilds with `UUID(...)`, e.g.
+        `UUID(ctx.short_term_memory.get("request.id"))`.
         """)
 
 
@@ -365,13 +408,13 @@ class ModelValue(Rule):
                     for m in ctx.short_term_memory.get("history")
                 ]
         """
-    fix_safety = _no_fix_yet("""
-        the conversion is `value.model_dump(mode="json")` at the write (plain
-        `model_dump()` is enough only for a model whose fields are all
-        primitive or that defines a `@model_serializer` returning primitives;
-        see MEM201), with `Model.model_validate(...)` wherever the value is
-        read back. Readers that expect the model must be updated as well, so
-        the rewrite is not behaviour-preserving on its own.
+    fix_safety = _fix("""
+        The fix writes `value.model_dump(mode="json")` where the model is
+        stored (`[m.model_dump(mode="json") for m in x]` for a list of
+        models that came with an annotated container, a None guard for an
+        optional plain name). It is safe when every read of the path
+        rebuilds with `Model.model_validate(...)` (item by item for a list:
+        `[Model.model_validate(m) for m in mem.get(path)]`).
         """)
 
 
@@ -438,13 +481,12 @@ class EnumValue(Rule):
                 # ... and look the member up again where it is read.
                 stage = Stage(ctx.short_term_memory.get("stage"))
         """
-    fix_safety = _no_fix_yet("""
-        the conversion is `member.value` at the write, with `EnumClass(...)`
-        wherever the value is read back. It is only correct when the
-        member's value is itself primitive (an enum whose values are tuples
-        or objects needs `member.name` and `EnumClass[name]` instead), and
-        readers that use the member's attributes must be updated, so the
-        rewrite is not behaviour-preserving on its own.
+    fix_safety = _fix("""
+        The fix writes `member.value`, and only for an enum whose values are
+        primitive (`str`, `int`, `float`, `bool`); an enum whose values are
+        tuples or objects gets no fix (store `member.name` and rebuild with
+        `EnumClass[name]`). It is safe when every read of the path rebuilds
+        with `EnumClass(...)`.
         """)
 
 
@@ -498,15 +540,17 @@ class ContainerType(Rule):
                 # ... and rebuild the set where it is read.
                 enabled_tools = set(ctx.short_term_memory.get("enabled_tools"))
         """
-    fix_safety = _no_fix_yet("""
-        the conversion is `list(value)` for tuples, sets, deques, generators
-        and `range`, and `dict(value)` for `OrderedDict`, `defaultdict` and
-        `Counter`, with `tuple(...)`, `set(...)`, `Counter(...)` and so on
-        wherever the value is read back. Readers lose the original type
-        (a `defaultdict` stops creating missing keys, a named tuple loses
-        its attribute names), and a set's items are stored in no
-        particular order, so the rewrite is not behaviour-preserving on its
-        own.
+    fix_safety = _fix("""
+        The fix writes `list(value)` for tuples, sets, frozensets, deques,
+        generators, `range`, `map`, `zip` and the like — a tuple display
+        becomes a list display, a generator expression a list
+        comprehension, `tuple(...)` becomes `list(...)`, and items that need
+        converting too are converted in a comprehension
+        (`[list(t) for t in zip(a, b)]`) — and `dict(value)` for
+        `OrderedDict`, `defaultdict` and `Counter`. It never sorts: a set
+        is stored in its iteration order. It is safe when every read of
+        the path rebuilds the container (`tuple(...)`, `set(...)`,
+        `frozenset(...)`, `deque(...)`, `Counter(...)`, `OrderedDict(...)`).
         """)
 
 
@@ -565,14 +609,15 @@ class NonStrKey(Rule):
                     for k, v in ctx.sensory_memory.get("tool_external_ids").items()
                 }
         """
-    fix_safety = _no_fix_yet("""
-        the conversion is `{str(k): v for k, v in value.items()}` at the
-        write, with the matching conversion of the keys wherever the dict is
-        read back. Two keys that differ in type but not in text (`1` and
-        `"1"`) collapse into one entry, and readers that look keys up by
-        the original type stop finding them, so the rewrite is not
-        behaviour-preserving on its own. The values still have to be safe:
-        `ToolResponseEvent.responses` holds whatever the tools returned.
+    fix_safety = _fix("""
+        The fix writes `{str(k): v for k, v in value.items()}` (`k.value`
+        for keys of a `str`-valued enum, `str(k.value)` for an `int`-valued
+        one; in a dict display written in the call, the keys themselves:
+        `{1: a}` becomes `{"1": a}`). It is never safe: memlint does not
+        recognize the conversion of the keys on read, and two keys that
+        differ in type but not in text (`1` and `"1"`) collapse into one.
+        The values still have to be safe: `ToolResponseEvent.responses`
+        holds whatever the tools returned.
         """)
 
 
@@ -648,13 +693,17 @@ class ObjectValue(Rule):
                     ctx.short_term_memory.get("received_at")
                 )
         """
-    fix_safety = _no_fix_yet("""
-        the conversion depends on the type (see the table above), with the
-        matching reconstruction wherever the value is read back. Readers
-        that expect the original object must be updated too, and some
-        conversions need a choice only you can make (which fields of a
-        custom class to keep, `str` or `as_posix()` for a Windows path), so
-        the rewrite is not behaviour-preserving on its own.
+    fix_safety = _fix("""
+        The fix depends on the type: `value.isoformat()` for `datetime`,
+        `date` and `time`, `value.total_seconds()` for `timedelta`,
+        `str(value)` for `Decimal`, `Fraction`, `Path` and IP addresses,
+        `bytes(value)` for `bytearray` and `memoryview` (when the target
+        flink-agents admits bytes), `[z.real, z.imag]` for a complex
+        number. Dataclass, attrs and custom-class instances get no fix:
+        which fields to keep, and how, is a choice only you can make. It is
+        safe when every read of the path rebuilds the value
+        (`datetime.fromisoformat(...)`, `timedelta(seconds=...)`,
+        `Decimal(...)`, `Path(...)`).
         """)
 
 
@@ -794,15 +843,18 @@ class IncompleteNormalization(Rule):
                 # ... and model_validate turns them back.
                 question = ChatMessage.model_validate(ctx.short_term_memory.get("question"))
         """
-    fix_safety = _no_fix_yet("""
-        for `model_dump()` the conversion is adding `mode="json"`. Readers
-        that rebuild the model with `Model.model_validate(...)` see the same
-        model as before, but readers that use the stored dict directly see
-        strings where they saw enum members, UUIDs or datetimes, so the
-        rewrite is not behaviour-preserving on its own. For
-        `dataclasses.asdict`, `vars(x)`, `x.__dict__` and `dict(model)` the
-        remaining fields have to be normalized one by one (or the model
-        dumped with `model_dump(mode="json")`).
+    fix_safety = _fix("""
+        The fix adds `mode="json"` to `model_dump()` and keeps every other
+        argument (`mode="python"` becomes `mode="json"`, `.dict()` becomes
+        `.model_dump(mode="json")`); `dict(model)`, `vars(model)` and
+        `model.__dict__` on a pydantic model become
+        `model.model_dump(mode="json")`. `dataclasses.asdict`, and `vars`
+        of a non-model, get no fix: the remaining fields have to be
+        normalized one by one. Readers that rebuild the model with
+        `Model.model_validate(...)` see the same model as before, so the fix
+        is safe when every read of the path does that; readers that use
+        the stored dict directly see strings where they saw enum members,
+        UUIDs or datetimes.
         """)
 
 

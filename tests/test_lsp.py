@@ -341,19 +341,18 @@ async def test_suppress_action_gives_a_document_that_lints_clean(
     assert suppressed == AGENT.format(value="event.id", comment="  # noqa: MEM101")
     assert memlint.lint_source(suppressed, str(path)) == []
 
-    # Quick fix: offered exactly when the engine has a fix for the diagnostic.
-    # TODO(autofix issue): once the fix engine gives MEM101 a fix, the `if`
-    # branch below runs; until then this test checks that the server offers no
-    # fix the engine does not have (the suppress action above is always checked).
+    # Quick fix: the engine's fix for the diagnostic (str(event.id)), offered
+    # by the server; applying its edits gives a document that lints clean.
     (engine,) = memlint.lint_source(VIOLATING, str(path))
+    assert engine.fix is not None
     fixes = [a for a in actions if a.title.startswith("Fix: ")]
-    if engine.fix is not None:
-        assert [a.title for a in fixes] == [f"Fix: {engine.fix.message}"]
-        fixed = apply_edits(VIOLATING, edits_of(fixes[0], uri))
-        assert fixed != VIOLATING
-        assert memlint.lint_source(fixed, str(path)) == []
-    else:
-        assert fixes == []
+    assert [a.title for a in fixes] == [f"Fix: {engine.fix.message}"]
+    assert fixes[0].kind == types.CodeActionKind.QuickFix
+    # No read of "rid" in the module rebuilds a UUID: the fix is unsafe, so not preferred.
+    assert engine.fix.applicability == "unsafe" and not fixes[0].is_preferred
+    fixed = apply_edits(VIOLATING, edits_of(fixes[0], uri))
+    assert fixed == COMPLIANT
+    assert memlint.lint_source(fixed, str(path)) == []
 
     # A cursor (empty range) on the flagged expression gets the same actions.
     cursor = types.Range(start=diag.range.start, end=diag.range.start)

@@ -1,0 +1,227 @@
+"""readside: the reads of a memory path in a module, and whether each one
+already rebuilds the rich value a fix would stop storing.
+
+This decides a fix's safety (Ruff's convention: "safe" only when no reader
+can observe a different value). A fix that converts the value written at
+memory path P is safe when
+
+1. every edit lies inside the `set()` call (no other use of the value in the
+   code changes), and the edit converts the whole stored value;
+2. P is known (a string literal or a module constant), the module reads P
+   (or a path above or below it) at least once, and every such read passes
+   the value straight to the reconstruction of the rich type
+   (`Model.model_validate(mem.get(P))`, `UUID(mem.get(P))`,
+   `MyEnum(mem.get(P))`, `datetime.fromisoformat(mem.get(P))`,
+   `[Model.model_validate(m) for m in mem.get(P)]`, `tuple(mem.get(P))`, ...),
+   or only compares it with None;
+3. nothing in the module reads memory in a way memlint cannot pair with P
+   (`mem.get(<expression it cannot resolve>)`, `mem.get_fields()`).
+
+A path that is never read in the module is read somewhere memlint cannot see
+(another module, another job version), so a fix of it is unsafe.
+
+Reads are found with `ast` (about a tenth of a libcst parse), only for files
+that have a fix whose edits lie inside the call.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from typing import Optional
+
+MEMORY_ATTRIBUTES = ("sensory_memory", "short_term_memory")
+READ_METHODS = ("get",)
+READ_ALL_METHODS = ("get_fields", "get_field_names")
+
+
+def _dotted(node: ast.AST) -> Optional[str]:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def related_paths(a: str, b: str) -> bool:
+    """Does a read of one path see the value written at the other?"""
+    return (a == b or a.startswith(b + ".") or b.startswith(a + ".") or a.endswith("." + b)
+            or b.endswith("." + a))
+
+
+class Read:
+    def __init__(self, call: ast.Call, path: Optional[str], parents: dict[int, ast.AST]) -> None:
+        self.call = call
+        self.path = path  # None: memlint cannot tell which path
+        self.parents = parents
+
+    def parent(self, node: ast.AST) -> Optional[ast.AST]:
+        return self.parents.get(id(node))
+
+
+READ_CALL = re.compile(r"""\.\s*get\s*\(\s*(?:(?P<quote>["'])(?P<literal>[^"'\\\n]*)(?P=quote)|(?P<name>[A-Za-z_]\w*))""")
+CONSTANT = re.compile(r"""^(?P<name>[A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*(?P<quote>["'])(?P<value>[^"'\\\n]*)(?P=quote)\s*$""",
+                      re.MULTILINE)
+
+
+def module_constants(text: str) -> dict[str, str]:
+    """Top-level `NAME = "text"` assignments (a quick scan; good enough to find reads)."""
+    return {m.group("name"): m.group("value") for m in CONSTANT.finditer(text)}
+
+
+def may_read(text: str, path: str, constants: Optional[dict[str, str]] = None) -> bool:
+    """Can the text read `path` (a `.get(` of it, literally or through a module constant)?
+    A quick scan that lets most files skip parsing for reads."""
+    constants = module_constants(text) if constants is None else constants
+    for match in READ_CALL.finditer(text):
+        literal = match.group("literal")
+        if literal is not None and related_paths(literal, path):
+            return True
+        name = match.group("name")
+        if name is not None and name in constants and related_paths(constants[name], path):
+            return True
+    return False
+
+
+class Reads:
+    def __init__(self, text: str, module, checker, memory_attributes: tuple[str, ...] = MEMORY_ATTRIBUTES) -> None:
+        self.reads: list[Read] = []
+        self.reads_everything = False
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            self.reads_everything = True
+            return
+        parents: dict[int, ast.AST] = {}
+        constants: dict[str, str] = {}
+        memory_names: set[str] = set()
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        constants[target.id] = node.value.value
+            elif (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None
+                  and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+                constants[node.target.id] = node.value.value
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                if self._memory_expression(node.value, memory_names, memory_attributes):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for target in targets:
+                        dotted = _dotted(target)
+                        if dotted:
+                            memory_names.add(dotted)
+            elif isinstance(node, ast.arg) and node.annotation is not None:
+                annotation = ast.unparse(node.annotation) if hasattr(ast, "unparse") else ""
+                if "MemoryObject" in annotation:
+                    memory_names.add(node.arg)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            method = node.func.attr
+            if method in READ_ALL_METHODS and self._memory_expression(node.func.value, memory_names, memory_attributes):
+                self.reads_everything = True
+            if method not in READ_METHODS or not node.args:
+                continue
+            argument = node.args[0]
+            path: Optional[str] = None
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                path = argument.value
+            elif isinstance(argument, ast.Name) and argument.id in constants:
+                path = constants[argument.id]
+            if path is None:
+                # `d.get(key)` on a dict is common; only memory receivers count.
+                if self._memory_expression(node.func.value, memory_names, memory_attributes):
+                    self.reads.append(Read(node, None, parents))
+                continue
+            self.reads.append(Read(node, path, parents))
+
+    @staticmethod
+    def _memory_expression(node: ast.AST, names: set[str], attributes: tuple[str, ...]) -> bool:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "new_object":
+            return True
+        dotted = _dotted(node)
+        if dotted is None:
+            return False
+        return dotted.rsplit(".", 1)[-1] in attributes or dotted in names
+
+    def of(self, path: str) -> list[Read]:
+        return [r for r in self.reads if r.path is None or related_paths(r.path, path)]
+
+    def all_rebuild(self, path: Optional[str], finding, plan) -> bool:
+        if path is None or self.reads_everything or not getattr(plan, "whole", False):
+            return False
+        reads = self.of(path)
+        if not reads:
+            return False
+        return all(read.path == path and self._rebuilds(read, plan) for read in reads)
+
+    def _rebuilds(self, read: Read, plan) -> bool:
+        if not plan.rebuild:
+            return False
+        return self._consumed(read, read.call, plan, 0)
+
+    def _consumed(self, read: Read, node: ast.AST, plan, depth: int) -> bool:
+        """Is the value of `node` (a read, or a name holding one) only ever
+        rebuilt, or compared with None?"""
+        parent = read.parent(node)
+        if isinstance(parent, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops) and \
+                any(isinstance(c, ast.Constant) and c.value is None for c in (parent.left, *parent.comparators)):
+            return True
+        if isinstance(parent, ast.BoolOp) and isinstance(parent.op, ast.Or) and parent.values[0] is node:
+            # `mem.get(P) or default`: the default is rebuilt along with it.
+            return self._consumed(read, parent, plan, depth)
+        if plan.per_item:
+            # [Model.model_validate(m) for m in mem.get(P)]
+            if isinstance(parent, ast.comprehension) and parent.iter is node:
+                comprehension = read.parent(parent)
+                if isinstance(comprehension, ast.ListComp) and len(comprehension.generators) == 1 and \
+                        isinstance(parent.target, ast.Name) and not parent.ifs:
+                    return _is_rebuild_call(comprehension.elt, plan.rebuild, parent.target.id)
+        elif _is_rebuild_call(parent, plan.rebuild, None, node):
+            return True
+        if isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1 and \
+                isinstance(parent.targets[0], ast.Name) and depth < 3:
+            # raw = mem.get(P) ... Model.model_validate(raw): every use of the name.
+            name = parent.targets[0].id
+            scope = read.parent(parent)
+            while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+                scope = read.parent(scope)
+            if scope is None:
+                return False
+            uses = [n for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id == name
+                    and isinstance(n.ctx, ast.Load)]
+            return bool(uses) and all(self._consumed(read, use, plan, depth + 1) for use in uses)
+        return False
+
+
+def _is_rebuild_call(node: Optional[ast.AST], rebuild: str, variable: Optional[str],
+                     argument: Optional[ast.AST] = None) -> bool:
+    """Is `node` a call of `rebuild` ("UUID(...)", "Model.model_validate(...)",
+    "timedelta(seconds=...)") on `argument` (or on the name `variable`)?"""
+    if not isinstance(node, ast.Call):
+        return False
+    callee = _dotted(node.func)
+    if callee is None:
+        return False
+    name, _, rest = rebuild.partition("(")
+    keyword = rest[:-len("=...)")] if rest.endswith("=...)") else None
+    if not (callee == name or callee.endswith("." + name)):
+        return False
+    if keyword:
+        values = [k.value for k in node.keywords if k.arg == keyword]
+        if len(values) != 1 or node.args:
+            return False
+        value = values[0]
+    else:
+        if len(node.args) != 1 or node.keywords:
+            return False
+        value = node.args[0]
+    if argument is not None:
+        return value is argument
+    return isinstance(value, ast.Name) and value.id == variable

@@ -34,6 +34,8 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 import libcst as cst
 
+from .summary import dotted_name
+
 from .diagnostics import Edit, Fix
 from .types import Container, DictOf, Dumped, Inst, ListOf, Loc, Prim, Value, options_of
 
@@ -532,12 +534,7 @@ def copy_call_argument(node: cst.CSTNode) -> Optional[cst.BaseExpression]:
 
 
 def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner else ""
-    return ""
+    return dotted_name(node) or ""
 
 
 def value_position(node: cst.CSTNode, parent: Optional[cst.CSTNode], grandparent: Optional[cst.CSTNode] = None) -> bool:

@@ -30,6 +30,8 @@ from typing import Optional, Sequence
 
 import libcst as cst
 
+from .summary import dotted_name
+
 from .diagnostics import Edit
 from .fix import Conv, Plan, SourceMap, _fresh
 
@@ -82,12 +84,7 @@ def _string(node: cst.BaseExpression, constants: dict[str, str]) -> Optional[str
 
 
 def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner else ""
-    return ""
+    return dotted_name(node) or ""
 
 
 def _unwrap_or(node: cst.BaseExpression) -> cst.BaseExpression:

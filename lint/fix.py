@@ -34,9 +34,8 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 import libcst as cst
 
-from .summary import dotted_name
-
 from .diagnostics import Edit, Fix
+from .summary import dotted_name
 from .types import Container, DictOf, Dumped, Inst, ListOf, Loc, Prim, Value, options_of
 
 FIXABLE = frozenset({"MEM101", "MEM102", "MEM103", "MEM104", "MEM105", "MEM106", "MEM201"})

@@ -7,7 +7,7 @@ import tokenize
 from dataclasses import dataclass, replace
 from typing import Iterable, Optional, Sequence
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Edit, Fix
 from .rules import RULES
 
 NOQA = re.compile(
@@ -23,6 +23,11 @@ class NoqaComment:
     column: int  # 1-based, of the `#` that starts `# noqa`
     end_column: int
     codes: Optional[frozenset[str]]  # None for a bare `# noqa`
+    # For removing the directive: where the blank run before `#` starts, and
+    # where the text after the directive resumes (end_column when it ends the line).
+    blank_column: int = 0
+    rest_column: int = 0
+    ends_line: bool = True
 
 
 def _comments(text: str) -> Iterable[tuple[int, int, str]]:
@@ -43,6 +48,7 @@ def find_noqa(text: str) -> dict[int, NoqaComment]:
     if "noqa" not in text and "NOQA" not in text:
         return {}
     found: dict[int, NoqaComment] = {}
+    physical: Optional[list[str]] = None
     for line, column, comment in _comments(text):
         match = NOQA.search(comment)
         if match is None:
@@ -50,8 +56,33 @@ def find_noqa(text: str) -> dict[int, NoqaComment]:
         codes_text = match.group("codes")
         codes = frozenset(CODE.findall(codes_text.upper())) if codes_text else None
         start = column + match.start()
-        found[line] = NoqaComment(line, start + 1, column + match.end() + 1, codes)
+        if physical is None:
+            physical = _physical_lines(text)
+        raw = physical[line - 1].rstrip("\r\n") if line - 1 < len(physical) else ""
+        before = raw[:start]
+        after = raw[column + match.end():]
+        rest = len(after) - len(after.lstrip())
+        found[line] = NoqaComment(
+            line, start + 1, column + match.end() + 1, codes,
+            blank_column=len(before.rstrip()) + 1,
+            rest_column=column + match.end() + rest + 1,
+            ends_line=not after.strip(),
+        )
     return found
+
+
+def _removal_fix(comment: NoqaComment, unused: Sequence[str]) -> Fix:
+    """Drop the unused codes from the directive, or the whole directive."""
+    kept = sorted((comment.codes or frozenset()) - set(unused))
+    line = comment.line
+    if kept:
+        edit = Edit(line, comment.column, line, comment.end_column, "# noqa: " + ", ".join(kept))
+        return Fix("safe", f"Remove unused {', '.join(unused)} from the `noqa` directive", (edit,))
+    if comment.ends_line:
+        edit = Edit(line, comment.blank_column, line, comment.end_column, "")
+    else:
+        edit = Edit(line, comment.column, line, comment.rest_column, "")
+    return Fix("safe", "Remove the unused `noqa` directive", (edit,))
 
 
 def apply_noqa(path: str, diagnostics: Sequence[Diagnostic], comments: dict[int, NoqaComment],
@@ -88,7 +119,7 @@ def apply_noqa(path: str, diagnostics: Sequence[Diagnostic], comments: dict[int,
             kept.append(Diagnostic(
                 path=path, line=line, column=comment.column, end_line=line, end_column=comment.end_column,
                 code="MEM100", message=f"unused `noqa` directive ({label}: {', '.join(unused)}); remove it",
-                url=rule.url(), noqa_lines=(line, line),
+                url=rule.url(), noqa_lines=(line, line), fix=_removal_fix(comment, unused),
             ))
     return kept
 

@@ -274,10 +274,11 @@ class UnusedNoqa(Rule):
                 # Rebuilt where it is read:
                 request_id = uuid.UUID(ctx.short_term_memory.get("request_id"))
         """
-    fix_safety = _no_fix_yet("""
-        the change is deleting the unused MEM codes from the comment, and the
-        whole comment when nothing else remains in it. It changes no
-        behaviour.
+    fix_safety = _text("""
+        The fix deletes the unused MEM codes from the directive (other
+        tools' codes stay), or the whole `# noqa` directive when nothing else
+        remains in it; text after the directive in the same comment is kept.
+        It is always safe: a comment changes no behaviour.
         """)
 
 

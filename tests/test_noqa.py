@@ -363,3 +363,35 @@ def test_add_noqa_with_form_feed_and_unicode_line_separators(tmp_path: Path) -> 
     ast.parse(after)
     assert_only_noqa_added(text.encode("utf-8"), after, "paged.py")
     assert memlint_cli("check", "paged.py", cwd=tmp_path).returncode == 0
+
+
+# ------------------------------------------------------------ MEM100's fix
+
+
+def test_unused_noqa_fix_removes_only_what_suppresses_nothing(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    source = (
+        "import uuid\n"
+        "def act(ctx):\n"
+        '    ctx.short_term_memory.set("a", "x")  # noqa: MEM101\n'
+        '    ctx.short_term_memory.set("b", uuid.uuid4())  # noqa: MEM101, MEM103\n'
+        "    width = 1  # noqa: E501, MEM102\n"
+        '    ctx.short_term_memory.set("c", 1)  # noqa: MEM104  # a note that stays\n'
+    )
+    path = tmp_path / "agent.py"
+    path.write_text(source, encoding="utf-8")
+    found = [d for d in memlint.lint_paths([path]) if d.code == "MEM100"]
+    assert len(found) == 4 and all(d.fix is not None and d.fix.applicability == "safe" for d in found)
+    run = subprocess.run([sys.executable, "-m", "memlint", "check", "--fix", str(path)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert path.read_text(encoding="utf-8") == (
+        "import uuid\n"
+        "def act(ctx):\n"
+        '    ctx.short_term_memory.set("a", "x")\n'
+        '    ctx.short_term_memory.set("b", uuid.uuid4())  # noqa: MEM101\n'
+        "    width = 1  # noqa: E501\n"
+        '    ctx.short_term_memory.set("c", 1)  # a note that stays\n'
+    )

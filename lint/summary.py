@@ -119,6 +119,14 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
         prefix = node.prefix.lower()
         if "b" in prefix:
             return None
+        if prefix in ("", "u", "r"):
+            # Most literals need no evaluation (libcst's evaluated_value
+            # compiles each one with ast.literal_eval).
+            raw = node.value[len(node.prefix):]
+            quote = raw[:3] if raw[:3] in ('"""', "'''") else raw[:1]
+            body = raw[len(quote):-len(quote)]
+            if "\\" not in body and "\r" not in body:
+                return body
         try:
             value = node.evaluated_value
         except Exception:  # noqa: BLE001 - libcst raises plain exceptions on odd literals

@@ -11,6 +11,8 @@ one-statement module per wanted statement, shifting the lines back.
 from __future__ import annotations
 
 import ast
+import bisect
+import re
 from typing import Iterable, Mapping, Optional
 
 import libcst as cst
@@ -53,10 +55,74 @@ def _statement_spans(module: cst.Module, text: str) -> Optional[list[tuple[int, 
     return spans
 
 
+HEADER = re.compile(r"(?:async[ \t]+def|def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _statement_positions(module: cst.Module, statement: cst.CSTNode,
+                         anchor: int) -> Optional[dict[cst.CSTNode, CodeRange]]:
+    alone = module.with_changes(body=[statement], header=[], footer=[])
+    found = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+    own = found.get(statement)
+    if own is None:
+        return None
+    offset = anchor - own.start.line
+    return {node: _shift(rng, offset) for node, rng in found.items()}
+
+
+def _by_scanning(module: cst.Module, text: str, lines: list[int]) -> Optional[dict[cst.CSTNode, CodeRange]]:
+    """The common case without `ast`: every candidate line lies in a top-level
+    def/class, found by its header line at column 0 (the k-th header named N is
+    the k-th top-level definition named N). Every guess is checked against the
+    positions it produces; any doubt returns None (then `ast` decides)."""
+    physical = re.split(r"\r\n|\r|\n", text)
+    headers: list[tuple[int, str]] = []
+    for number, line in enumerate(physical, start=1):
+        if line[:1] in ("d", "c", "a"):
+            match = HEADER.match(line)
+            if match:
+                headers.append((number, match.group(1)))
+    definitions: dict[str, list[cst.CSTNode]] = {}
+    for statement in module.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            definitions.setdefault(statement.name.value, []).append(statement)
+    seen: dict[str, int] = {}
+    order: list[tuple[int, str, int]] = []  # (header line, name, occurrence)
+    for number, name in headers:
+        order.append((number, name, seen.get(name, 0)))
+        seen[name] = seen.get(name, 0) + 1
+    if any(len(definitions.get(name, ())) != count for name, count in seen.items()):
+        return None  # a header inside a string, or a definition the scan missed
+    if sum(len(v) for v in definitions.values()) != len(headers):
+        return None
+    positions: dict[cst.CSTNode, CodeRange] = {}
+    done: set[int] = set()
+    for line in lines:
+        index = bisect.bisect_right([h[0] for h in order], line) - 1
+        if index < 0:
+            return None  # a candidate before any definition: module-level code
+        number, name, occurrence = order[index]
+        statement = definitions[name][occurrence]
+        if id(statement) in done:
+            continue
+        found = _statement_positions(module, statement, number)
+        if found is None:
+            return None
+        own = found[statement]
+        name_range = found.get(statement.name)  # type: ignore[attr-defined]
+        if own.end.line < line or name_range is None or name_range.start.line != number:
+            return None  # the candidate is in module-level code after the definition
+        positions.update(found)
+        done.add(id(statement))
+    return positions
+
+
 def positions_for(module: cst.Module, text: str, candidate_lines: Iterable[int]) -> Mapping[cst.CSTNode, CodeRange]:
     """Positions of every node inside the top-level statements whose span holds a
     candidate line (plus the statements themselves)."""
     lines = sorted(set(candidate_lines))
+    scanned = _by_scanning(module, text, lines) if lines else {}
+    if scanned is not None:
+        return scanned
     spans = _statement_spans(module, text)
     if spans is None:
         return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -64,12 +130,7 @@ def positions_for(module: cst.Module, text: str, candidate_lines: Iterable[int])
     for statement, (first, last, anchor) in zip(module.body, spans):
         if not any(first <= line <= last for line in lines):
             continue
-        alone = module.with_changes(body=[statement], header=[], footer=[])
-        found = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
-        own = found.get(statement)
-        if own is None:
-            continue
-        offset = anchor - own.start.line
-        for node, rng in found.items():
-            positions[node] = _shift(rng, offset)
+        found = _statement_positions(module, statement, anchor)
+        if found is not None:
+            positions.update(found)
     return positions

@@ -16,21 +16,13 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .diagnostics import Diagnostic, Edit, Fix
+from .source import line_starts
 
 MAX_ROUNDS = 10
 
 
 def applicable(fix: Optional[Fix], unsafe: bool) -> bool:
     return fix is not None and (fix.applicability == "safe" or unsafe)
-
-
-def _line_starts(text: str) -> list[int]:
-    import re
-
-    starts = [0]
-    for match in re.finditer(r"\r\n|\r|\n", text):
-        starts.append(match.end())
-    return starts
 
 
 def _offsets(edit: Edit, starts: Sequence[int], size: int) -> Optional[tuple[int, int]]:
@@ -54,7 +46,7 @@ class Selection:
 def select_fixes(text: str, diagnostics: Sequence[Diagnostic], unsafe: bool) -> Selection:
     """The fixes to apply in one round: in order of position, each one whose
     edits overlap no edit taken before (an identical edit counts as taken)."""
-    starts = _line_starts(text)
+    starts = line_starts(text)
     candidates: list[tuple[tuple, Diagnostic, list[tuple[int, int, str]]]] = []
     for diagnostic in diagnostics:
         if not applicable(diagnostic.fix, unsafe):

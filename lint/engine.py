@@ -19,7 +19,7 @@ from .config import Config
 from .diagnostics import Diagnostic
 from .noqa import apply_noqa, find_noqa
 from .rules import RULES, select_codes
-from .source import DecodeProblem, decode
+from .source import DecodeProblem, decode, line_starts, split_lines
 
 CANDIDATE = re.compile(r"\.\s*set\s*\(")
 CANDIDATE_BYTES = re.compile(rb"\.\s*set\s*\(")
@@ -140,13 +140,6 @@ def _relative(display_path: str, config: Config) -> str:
         return absolute.replace(os.sep, "/")
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for match in re.finditer(r"\r\n|\r|\n", text):
-        starts.append(match.end())
-    return starts
-
-
 def syntax_error(path: str, line: int, column: int, message: str) -> Diagnostic:
     rule = RULES["MEM000"]
     return Diagnostic(path=path, line=max(line, 1), column=max(column, 1), end_line=max(line, 1),
@@ -218,7 +211,7 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     index = Index(roots, SHARED_CACHE, settings.config.memory_types)
     index.add_module(summary)
 
-    starts = _line_starts(text)
+    starts = line_starts(text)
     candidate_lines = sorted({bisect.bisect_right(starts, m.start()) for m in CANDIDATE.finditer(text)})
     try:
         positions = positions_for(module, text, candidate_lines)
@@ -253,7 +246,7 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
     checker = Checker(index, settings.config.admits_bytes, "MEM900" in enabled)
-    lines = re.split(r"\r\n|\r|\n", text)  # not str.splitlines: a form feed does not end a line
+    lines = split_lines(text)  # not str.splitlines: a form feed does not end a line
     # fix: the checker plans fixes on the parsed module (libcst edits need the
     # nodes and their positions); nothing else in the pipeline changes.
     return checker.diagnostics(display_path, writes, lines, enabled, text=text, module=module, positions=positions)

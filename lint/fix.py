@@ -35,6 +35,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 import libcst as cst
 
 from .diagnostics import Edit, Fix
+from .source import line_starts
 from .summary import dotted_name
 from .types import Container, DictOf, Dumped, Inst, ListOf, Loc, Prim, Value, options_of
 
@@ -297,13 +298,6 @@ def _fresh(base: str, taken: Iterable[str]) -> str:
 # -- the source: nodes at ranges, their parents, their text --------------------
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for match in re.finditer(r"\r\n|\r|\n", text):
-        starts.append(match.end())
-    return starts
-
-
 class SourceMap:
     """Nodes of the parsed module by source range, their parents and text."""
 
@@ -311,7 +305,7 @@ class SourceMap:
         self.text = text
         self.module = module
         self.positions = positions
-        self.starts = _line_starts(text)
+        self.starts = line_starts(text)
         from .source import detect_newline
 
         self.newline = detect_newline(text)

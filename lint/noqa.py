@@ -9,6 +9,7 @@ from typing import Iterable, Optional, Sequence
 
 from .diagnostics import Diagnostic, Edit, Fix
 from .rules import RULES
+from .source import physical_lines
 
 NOQA = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
@@ -38,7 +39,7 @@ def _comments(text: str) -> Iterable[tuple[int, int, str]]:
             if token.type == tokenize.COMMENT:
                 yield token.start[0], token.start[1], token.string
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        for number, line in enumerate((raw.rstrip("\r\n") for raw in _physical_lines(text)), start=1):
+        for number, line in enumerate((raw.rstrip("\r\n") for raw in physical_lines(text)), start=1):
             position = line.find("#")
             if position != -1:
                 yield number, position, line[position:]
@@ -57,7 +58,7 @@ def find_noqa(text: str) -> dict[int, NoqaComment]:
         codes = frozenset(CODE.findall(codes_text.upper())) if codes_text else None
         start = column + match.start()
         if physical is None:
-            physical = _physical_lines(text)
+            physical = physical_lines(text)
         raw = physical[line - 1].rstrip("\r\n") if line - 1 < len(physical) else ""
         before = raw[:start]
         after = raw[column + match.end():]
@@ -154,12 +155,6 @@ def _string_interior_lines(text: str) -> set[int]:
     return inside | (code - ended)
 
 
-def _physical_lines(text: str) -> list[str]:
-    """Lines with their endings, split only at \\n, \\r\\n and \\r like Python's
-    tokenizer (str.splitlines also splits at form feeds, \\x85, \\u2028, ...)."""
-    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
-
-
 def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:
     """Append `# noqa: CODE` for each diagnostic; returns (new text, lines changed)."""
     if not diagnostics:
@@ -180,7 +175,7 @@ def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:
                 line += 1
         wanted.setdefault(line, set()).add(diagnostic.code)
     comments = find_noqa(text)
-    lines = _physical_lines(text)
+    lines = physical_lines(text)
     changed = 0
     for line, codes in wanted.items():
         if line - 1 >= len(lines):

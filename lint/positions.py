@@ -18,6 +18,8 @@ from typing import Iterable, Mapping, Optional
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
+from .source import split_lines
+
 
 def _shift(rng: CodeRange, lines: int) -> CodeRange:
     if lines == 0:
@@ -74,7 +76,7 @@ def _by_scanning(module: cst.Module, text: str, lines: list[int]) -> Optional[di
     def/class, found by its header line at column 0 (the k-th header named N is
     the k-th top-level definition named N). Every guess is checked against the
     positions it produces; any doubt returns None (then `ast` decides)."""
-    physical = re.split(r"\r\n|\r|\n", text)
+    physical = split_lines(text)
     headers: list[tuple[int, str]] = []
     for number, line in enumerate(physical, start=1):
         if line[:1] in ("d", "c", "a"):

@@ -4,6 +4,7 @@ from its edits."""
 from __future__ import annotations
 
 import codecs
+import re
 import io
 import tokenize
 from dataclasses import dataclass
@@ -58,3 +59,23 @@ def encode(source: SourceText, text: str) -> bytes:
 def read_source(path: str) -> SourceText:
     with open(path, "rb") as handle:
         return decode(handle.read())
+
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line starts. Lines end only at \\n, \\r\\n and \\r, as
+    Python's tokenizer sees them (str.splitlines also breaks at form feeds,
+    \\x85, \\u2028, ...)."""
+    return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines without their endings, split like line_starts."""
+    return LINE_BREAK.split(text)
+
+
+def physical_lines(text: str) -> list[str]:
+    """The lines with their endings, split like line_starts."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)

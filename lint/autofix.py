@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .diagnostics import Diagnostic, Edit, Fix
-from .source import line_starts
+from .source import line_starts, physical_lines
 
 MAX_ROUNDS = 10
 
@@ -197,7 +197,7 @@ def drop_unused_imports(before: str, after: str, modules: Sequence[str]) -> str:
         if not old_imports or not old_uses or new_uses or len(new_imports) != 1:
             continue
         statement = new_imports[0]
-        lines = after.splitlines(keepends=True)
+        lines = physical_lines(after)  # ast's line numbers: a form feed does not end a line
         first, last = statement.lineno, statement.end_lineno or statement.lineno
         if any(";" in lines[i - 1] or "\\" in lines[i - 1] for i in range(first, last + 1)):
             continue

@@ -30,6 +30,7 @@ from typing import Optional, Sequence
 
 import libcst as cst
 
+from .source import physical_lines
 from .summary import dotted_name
 
 from .diagnostics import Edit
@@ -223,7 +224,7 @@ class Rebuilder:
             tree = ast.parse(self.text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []
-        lines = self.text.splitlines(keepends=True)
+        lines = physical_lines(self.text)  # ast's line numbers: a form feed does not end a line
         newline = self.planner.source.newline
         last = 0
         for node in tree.body:

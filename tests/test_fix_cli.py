@@ -239,3 +239,23 @@ def test_fix_on_a_directory_fixes_every_file_and_reports_per_file(tmp_path: Path
     assert out.splitlines()[0] == "Fixed 6 errors:"
     assert "- pkg/a.py:" in out and "- pkg/b.py:" in out
     assert (tmp_path / "pkg" / "clean.py").read_text(encoding="utf-8") == "x = 1\n"
+
+
+def test_form_feed_lines_do_not_shift_import_edits(tmp_path) -> None:
+    """A form feed (a PEP 8 page break) does not end a line: the imports a fix
+    adds or removes land where they would without it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    reference = Path(__file__).resolve().parent.parent / "fixtures" / "reference"
+    source = (reference / "tool_call_context_unsafe.py").read_text(encoding="utf-8")
+    expected = (reference / "tool_call_context_unsafe.py.fixed").read_text(encoding="utf-8")
+    anchor = '"""\n'
+    with_page_break = lambda text: text.replace(anchor, anchor + "\x0c\n", 1)  # noqa: E731
+    assert with_page_break(source) != source
+    path = tmp_path / "tool_call_context_unsafe.py"
+    path.write_text(with_page_break(source), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "memlint", "check", "--fix", "--unsafe-fixes", str(path)],
+                   capture_output=True, text=True, check=False)
+    assert path.read_text(encoding="utf-8") == with_page_break(expected)

@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 from urllib.parse import quote
 
 from .diagnostics import Diagnostic
+from .source import split_lines
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -295,7 +296,7 @@ def _lines(
                     text = handle.read()
             except (OSError, SyntaxError, UnicodeDecodeError):
                 text = None
-        cache[path] = text.splitlines() if text is not None else None
+        cache[path] = split_lines(text) if text is not None else None  # Python's line breaks only
     return cache[path]
 
 

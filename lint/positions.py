@@ -98,8 +98,9 @@ def _by_scanning(module: cst.Module, text: str, lines: list[int]) -> Optional[di
         return None
     positions: dict[cst.CSTNode, CodeRange] = {}
     done: set[int] = set()
+    header_lines = [number for number, _, _ in order]
     for line in lines:
-        index = bisect.bisect_right([h[0] for h in order], line) - 1
+        index = bisect.bisect_right(header_lines, line) - 1
         if index < 0:
             return None  # a candidate before any definition: module-level code
         number, name, occurrence = order[index]

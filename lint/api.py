@@ -1,6 +1,7 @@
 """The Python API: lint a source text or a set of paths."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
@@ -32,7 +33,11 @@ def lint_paths(
     *,
     jobs: int = 1,
 ) -> list[Diagnostic]:
-    """Diagnostics for every Python file under `paths`, sorted by path and position."""
-    config = config or Config()
-    files = discover([str(p) for p in paths], config)
-    return check_files(files, Settings.from_config(config), jobs=jobs)
+    """Diagnostics for every Python file under `paths`, sorted by path and
+    position. Without `config`, each file follows the configuration nearest to
+    it, as on the command line."""
+    settings = Settings.from_config(config or Config())
+    if config is None:
+        settings = replace(settings, hierarchical=True)
+    files = discover([str(p) for p in paths], config or Config())
+    return check_files(files, settings, jobs=jobs)

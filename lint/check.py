@@ -12,7 +12,8 @@ from .diagnostics import Diagnostic, Related
 from .index import Index
 from .infer import MemoryWrite
 from .rules import RULES
-from .types import Container, DictOf, Dumped, Inst, ListOf, Loc, Prim, Ref, ClassRef, Unknown, Value, options_of
+from .types import (Awaitable, ClassRef, Container, DictOf, Dumped, Inst, ListOf, Loc, Prim, Ref, Unknown, Value,
+                    options_of)
 
 DATETIME_FAMILY = {"datetime.datetime", "datetime.date", "datetime.time"}
 DATACLASS_HOW = "asdict"
@@ -97,7 +98,7 @@ class Checker:
             finding = self._dumped(option, where)
             if finding is not None:
                 found.append(finding)
-        elif isinstance(option, (Unknown, Ref, ClassRef)) and self.strict:
+        elif isinstance(option, (Unknown, Ref, ClassRef, Awaitable)) and self.strict:
             found.append(Finding("MEM900", "", "", None, where))
 
     def _keys(self, key: Optional[Value], found: list[Finding], depth: int) -> None:
@@ -195,7 +196,7 @@ class Checker:
         return f"{short} instance", "a dict of primitives, rebuilt on read"
 
     def _dumped(self, option: Dumped, where: str) -> Optional[Finding]:
-        problem = self.dump_problem(option.qualname, option.how, set())
+        problem = self.dump_problem(option.qualname, option.how, set(), option.fields)
         if problem is None:
             return None
         field, type_label = problem
@@ -211,14 +212,18 @@ class Checker:
         detail = f"keeps {field} as {type_label}"
         return Finding("MEM201", option.text or short, advice, option.origin, where, detail)
 
-    def dump_problem(self, qualname: str, how: str, seen: set[str]) -> Optional[tuple[str, str]]:
-        """The first field that `how` leaves as a non-primitive, as (field path, type)."""
+    def dump_problem(self, qualname: str, how: str, seen: set[str],
+                     kept: Optional[tuple[tuple[str, ...], bool]] = None) -> Optional[tuple[str, str]]:
+        """The first field that `how` leaves as a non-primitive, as (field path,
+        type); `kept` limits the fields to an include (or drops an exclude) list."""
         if qualname in seen:
             return None
         seen = seen | {qualname}
         if how == "model_dump" and self.index.has_model_serializer(qualname):
             return None
         for name, value in self.index.fields(qualname):
+            if kept is not None and (name in kept[0]) != kept[1]:
+                continue
             problem = self._leaf_problem(value, how, seen)
             if problem is not None:
                 path, label = problem

@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--diff", action="store_true",
                        help="print the fixes as a unified diff instead of writing them; exit 1 if there is any")
     check.add_argument("--show-fixes", action="store_true", help="list the fixes applied, per file and rule")
+    check.add_argument("--python", default=None, metavar="PATH",
+                       help="the interpreter or virtual environment whose installed packages memlint reads "
+                            "(default: $VIRTUAL_ENV, a .venv/venv at the project root, the interpreter memlint runs in)")
+    check.add_argument("--show-settings", action="store_true",
+                       help="print the effective settings and where memlint's knowledge comes from, then exit")
+    check.add_argument("--verbose", "-v", action="store_true",
+                       help="also print where memlint's knowledge comes from (on stderr)")
 
     rule = commands.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. MEM101")
@@ -122,6 +129,8 @@ def _load_config(args: argparse.Namespace):
                 updates[attribute] = tuple(value)
         if args.strict:
             updates["strict"] = True
+        if args.python:
+            updates["python"] = os.path.abspath(args.python)
         if updates:
             config = config.model_copy(update=updates)
         return config
@@ -137,7 +146,31 @@ def _cli_overrides(args: argparse.Namespace) -> tuple[tuple[str, object], ...]:
             overrides.append((option, tuple(value)))
     if args.strict:
         overrides.append(("strict", True))
+    if args.python:
+        overrides.append(("python", os.path.abspath(args.python)))
     return tuple(overrides)
+
+
+def _settings_lines(path: Path, config, knowledge) -> list[str]:
+    """The effective settings for a file, and where memlint's knowledge comes from."""
+    from .knowledge import typeshed_version
+    from .rules import select_codes
+
+    environment = knowledge.environment
+    version = config.flink_agents_version or f"{knowledge.flink_stub_set} (default: the latest release)"
+    enabled = select_codes(config.select, config.ignore, config.extend_select, strict=config.strict)
+    return [
+        f"Settings for {path}",
+        f"  configuration: {config.root + os.sep if config.root else '(defaults: no configuration found)'}",
+        f"  rules: {', '.join(sorted(enabled))}",
+        f"  strict: {str(config.strict).lower()}",
+        f"  flink-agents-version: {version}",
+        f"  target environment: {environment.description}",
+        f"  Python version: {environment.python_version[0]}.{environment.python_version[1]}",
+        *(f"  site-packages: {p}" for p in environment.site_packages),
+        f"  Flink Agents API from: {knowledge.flink_agents_source()}",
+        f"  Python's own modules from: typeshed ({typeshed_version()})",
+    ]
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -165,6 +198,17 @@ def _check(args: argparse.Namespace) -> int:
     if args.config is None:
         # Each file follows the configuration nearest to it (a monorepo's projects).
         settings = dataclasses.replace(settings, hierarchical=True, overrides=_cli_overrides(args))
+    if args.show_settings or args.verbose:
+        from .engine import knowledge_for
+
+        first = Path(files[0]) if files else Path(paths[0])
+        file_settings = settings.for_file(str(first))
+        lines = _settings_lines(first, file_settings.config, knowledge_for(file_settings.config, first.resolve()))
+        if args.show_settings:
+            print("\n".join(lines))
+            return EXIT_CLEAN
+        for line in lines:
+            print(f"memlint: {line.strip()}", file=sys.stderr)
     tune_gc()
     diagnostics = check_files(files, settings, jobs=jobs)
 

@@ -34,6 +34,8 @@ class Config(BaseModel):
     memory_types: tuple[str, ...] = Field(default=(), alias="memory-types")
     memory_attributes: tuple[str, ...] = Field(default=(), alias="memory-attributes")
     flink_agents_version: str | None = Field(default=None, alias="flink-agents-version")
+    # The environment whose installed packages are read: an interpreter or a virtualenv.
+    python: str | None = None
     # Where the configuration was found; resolves relative excludes and the project root.
     root: str | None = Field(default=None, exclude=True)
 
@@ -59,15 +61,17 @@ class Config(BaseModel):
     def _version_shape(cls, value: str | None) -> str | None:
         if value is None:
             return value
+        if value == "main":
+            return value
         parts = value.split(".")
         if not parts or not all(p.isdigit() for p in parts):
-            raise ValueError(f"expected a version such as \"0.3\" or \"0.3.1\", got {value!r}")
+            raise ValueError(f"expected a version such as \"0.3\", \"0.3.1\" or \"main\", got {value!r}")
         return value
 
     @property
     def admits_bytes(self) -> bool:
         """flink-agents 0.3.x's set() rejects bytes; other versions store exact bytes natively."""
-        if self.flink_agents_version is None:
+        if self.flink_agents_version in (None, "main"):
             return True
         parts = tuple(int(p) for p in self.flink_agents_version.split("."))
         return parts[:2] != (0, 3)

@@ -119,6 +119,31 @@ def import_roots(path: Path, config: Config) -> tuple[str, tuple[str, ...], bool
     return name, tuple(roots), is_package
 
 
+_knowledge_by_key: dict[tuple, object] = {}
+
+
+def knowledge_for(config: Config, path: Optional[Path] = None):
+    """What memlint knows beyond the project for files under this configuration:
+    the target environment (see knowledge.py) and the Flink Agents stub set."""
+    from .config import ConfigError
+    from .knowledge import EnvironmentProblem, Knowledge, find_environment, flink_stub_set
+
+    root = project_root(path, config) if path is not None else (Path(config.root) if config.root else None)
+    python = config.python
+    if python and config.root and not os.path.isabs(os.path.expanduser(python)):
+        python = os.path.join(config.root, python)
+    key = (python, config.flink_agents_version, str(root), os.environ.get("VIRTUAL_ENV"))
+    found = _knowledge_by_key.get(key)
+    if found is None:
+        try:
+            found = Knowledge(find_environment(python, root), flink_stub_set(config.flink_agents_version))
+        except EnvironmentProblem as exc:
+            where = f" (in {config.root})" if config.root else ""
+            raise ConfigError(f"{exc}{where}") from None
+        _knowledge_by_key[key] = found
+    return found
+
+
 def _ignored_here(display_path: str, config: Config) -> frozenset[str]:
     if not config.per_file_ignores:
         return frozenset()
@@ -196,7 +221,7 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     from .index import Index, SHARED_CACHE
     from .infer import FileContext, interpret_module
     from .positions import positions_for
-    from .summary import summarize_module
+    from .summary import empty_summary, summarize_text
 
     try:
         module = cst.parse_module(text)
@@ -207,8 +232,11 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
 
     path = (fs_path or Path(display_path)).resolve()
     name, roots, is_package = import_roots(path, settings.config)
-    summary = summarize_module(module, name, str(path), is_package)
-    index = Index(roots, SHARED_CACHE, settings.config.memory_types)
+    knowledge = knowledge_for(settings.config, path)
+    version = knowledge.environment.python_version
+    summary = (summarize_text(text, name, str(path), is_package, version)
+               or empty_summary(name, str(path), is_package))
+    index = Index(roots, SHARED_CACHE, settings.config.memory_types, knowledge)
     index.add_module(summary)
 
     starts = line_starts(text)

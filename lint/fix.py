@@ -36,7 +36,7 @@ import libcst as cst
 
 from .diagnostics import Edit, Fix
 from .source import line_starts
-from .summary import dotted_name
+from .syntax import dotted_name
 from .types import Container, DictOf, Dumped, Inst, ListOf, Loc, Prim, Value, options_of
 
 FIXABLE = frozenset({"MEM101", "MEM102", "MEM103", "MEM104", "MEM105", "MEM106", "MEM201"})

@@ -1,5 +1,6 @@
 """index: resolve names to classes, functions and constants across the
-project's modules and the bundled stubs, on demand.
+project's modules, the target environment's packages, the bundled stubs and
+typeshed (see knowledge.py for the order), on demand.
 
 Summaries are cached per file path for the whole process; an Index is a view
 with its own import roots (the roots of the file being checked), so two
@@ -10,15 +11,15 @@ from __future__ import annotations
 import builtins
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional
 
+from .knowledge import BUNDLED_STUBS, Knowledge, find_environment, flink_stub_set, typeshed_stub
 from .source import DecodeProblem, read_source
-from .summary import ClassSummary, FunctionSummary, ModuleSummary, TypeExpr, summarize_module
-from .types import UNKNOWN, Container, DictOf, Inst, ListOf, Prim, Value, union
+from .summary import ClassSummary, FunctionSummary, ModuleSummary, PythonVersion, TypeExpr, summarize_text
+from .types import UNKNOWN, Awaitable, Container, DictOf, Inst, ListOf, Prim, Value, union
 
-STUB_DIR = Path(__file__).resolve().parent / "stubs"
 BUILTIN_NAMES = frozenset(dir(builtins))
+PRIMITIVE_NAMES = frozenset({"str", "int", "float", "bool", "bytes", "None", "json"})
 
 PRIMITIVE_CLASSES = {
     "builtins.str": "str",
@@ -52,7 +53,7 @@ TYPING_CONTAINERS = {
     "AsyncGenerator": "generator",
 }
 TYPING_MODULES = ("typing.", "typing_extensions.", "collections.abc.")
-MODEL_ROOT = "pydantic.BaseModel"
+MODEL_ROOTS = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
 ENUM_ROOT = "enum.Enum"
 MEMORY_OBJECT = "flink_agents.api.memory_object.MemoryObject"
 DATACLASS_DECORATORS = frozenset(
@@ -74,14 +75,16 @@ class Resolved:
 
 
 class SummaryCache:
-    """Per-process cache of module summaries, parsed on demand. An entry is
+    """Per-process cache of module summaries, read on demand. An entry is
     used only while the file's size and modification time are unchanged, so
     long-lived hosts (the language server, API callers) see edits on disk."""
 
     def __init__(self) -> None:
-        # Keyed by (path, module name): one file reached from two import roots
-        # has two names, and its classes' qualified names follow the name.
-        self._by_path: dict[tuple[str, str], tuple[Optional[tuple[int, int]], Optional[ModuleSummary]]] = {}
+        # Keyed by (path, module name, Python version): one file reached from
+        # two import roots has two names, and its classes' qualified names
+        # follow the name; version branches are decided for the target.
+        self._by_path: dict[tuple[str, str, PythonVersion],
+                            tuple[Optional[tuple[int, int]], Optional[ModuleSummary]]] = {}
 
     @staticmethod
     def _stamp(path: str) -> Optional[tuple[int, int]]:
@@ -91,31 +94,26 @@ class SummaryCache:
             return None
         return (status.st_mtime_ns, status.st_size)
 
-    def get(self, path: str, name: str, is_package: bool) -> Optional[ModuleSummary]:
-        key = (path, name)
+    def get(self, path: str, name: str, is_package: bool, version: PythonVersion) -> Optional[ModuleSummary]:
+        key = (path, name, version)
         stamp = self._stamp(path)
         cached = self._by_path.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        summary: Optional[ModuleSummary] = None
         try:
-            import libcst as cst
-
-            module = cst.parse_module(read_source(path).text)
-            summary = summarize_module(module, name, path, is_package)
-        except (OSError, DecodeProblem, RecursionError, Exception):  # noqa: BLE001 - an unreadable import is unknown
-            summary = None
+            summary = summarize_text(read_source(path).text, name, path, is_package, version)
+        except (OSError, DecodeProblem, RecursionError, MemoryError, ValueError):
+            summary = None  # an unreadable import is unknown
         self._by_path[key] = (stamp, summary)
         return summary
-
-    def put(self, summary: ModuleSummary) -> None:
-        self._by_path[(summary.path, summary.name)] = (self._stamp(summary.path), summary)
 
     def clear(self) -> None:
         self._by_path.clear()
 
 
 SHARED_CACHE = SummaryCache()
+
+
 
 
 def module_name_for(path: Path) -> tuple[str, Path, bool]:
@@ -133,15 +131,72 @@ def module_name_for(path: Path) -> tuple[str, Path, bool]:
     return ".".join(parts), directory, is_package
 
 
+_DEFAULT_KNOWLEDGE: Optional[Knowledge] = None
+
+
+def default_knowledge() -> Knowledge:
+    """The interpreter memlint runs in and the latest release's stubs."""
+    global _DEFAULT_KNOWLEDGE
+    if _DEFAULT_KNOWLEDGE is None:
+        _DEFAULT_KNOWLEDGE = Knowledge(find_environment(None, None, {}), flink_stub_set(None))
+    return _DEFAULT_KNOWLEDGE
+
+
+# Where a module outside the project is found, per knowledge (the same for
+# every file of a run).
+_library_locations: dict[tuple[Knowledge, str], Optional[tuple[str, bool]]] = {}
+
+
+def _find_in(base: str, relative: str) -> Optional[tuple[str, bool]]:
+    for candidate, is_package in (
+        (os.path.join(base, relative + ".pyi"), False),
+        (os.path.join(base, relative, "__init__.pyi"), True),
+        (os.path.join(base, relative + ".py"), False),
+        (os.path.join(base, relative, "__init__.py"), True),
+    ):
+        if os.path.isfile(candidate):
+            return candidate, is_package
+    return None
+
+
+def locate_library(knowledge: Knowledge, name: str) -> Optional[tuple[str, bool]]:
+    """(path, is_package) of a module outside the project, or None."""
+    key = (knowledge, name)
+    if key in _library_locations:
+        return _library_locations[key]
+    relative = name.replace(".", os.sep)
+    top, _, rest = name.partition(".")
+    found: Optional[tuple[str, bool]] = None
+    for base in knowledge.environment.site_packages:
+        stubs = os.path.join(base, top + "-stubs")  # PEP 561 stub-only package
+        if os.path.isdir(stubs):
+            found = _find_in(stubs, rest.replace(".", os.sep)) if rest else _find_in(base, top + "-stubs")
+        if found is None:
+            found = _find_in(base, relative)
+        if found is not None:
+            break
+    if found is None and top == "flink_agents":
+        found = _find_in(knowledge.flink_stub_dir, relative)
+    if found is None:
+        found = _find_in(str(BUNDLED_STUBS), relative)
+    if found is None:
+        found = typeshed_stub(name, knowledge.environment.python_version)
+    _library_locations[key] = found
+    return found
+
+
 class Index:
     def __init__(
         self,
         roots: tuple[str, ...],
         cache: SummaryCache = SHARED_CACHE,
         memory_types: tuple[str, ...] = (),
+        knowledge: Optional[Knowledge] = None,
     ) -> None:
         self.roots = roots
         self.cache = cache
+        self.knowledge = knowledge or default_knowledge()
+        self.version = self.knowledge.environment.python_version
         self.memory_types = frozenset((MEMORY_OBJECT, *memory_types))
         self._modules: dict[str, Optional[ModuleSummary]] = {}
         self._mro: dict[str, tuple[str, ...]] = {}
@@ -156,20 +211,15 @@ class Index:
     def module(self, name: str) -> Optional[ModuleSummary]:
         if name in self._modules:
             return self._modules[name]
-        summary = None
+        found: Optional[tuple[str, bool]] = None
         relative = name.replace(".", os.sep)
-        for base in (str(STUB_DIR), *self.roots):
-            for candidate, is_package in (
-                (os.path.join(base, relative + ".pyi"), False),
-                (os.path.join(base, relative, "__init__.pyi"), True),
-                (os.path.join(base, relative + ".py"), False),
-                (os.path.join(base, relative, "__init__.py"), True),
-            ):
-                if os.path.isfile(candidate):
-                    summary = self.cache.get(candidate, name, is_package)
-                    break
-            if summary is not None:
+        for base in self.roots:
+            found = _find_in(base, relative)
+            if found is not None:
                 break
+        if found is None:
+            found = locate_library(self.knowledge, name)
+        summary = self.cache.get(found[0], name, found[1], self.version) if found is not None else None
         self._modules[name] = summary
         return summary
 
@@ -232,6 +282,24 @@ class Index:
 
     # -- classes -------------------------------------------------------------
 
+    def bases(self, qualname: str) -> tuple[str, ...]:
+        """The direct bases of a class as qualified names."""
+        found = self.class_summary(qualname)
+        if found is None:
+            return ()
+        cls, module = found
+        names: list[str] = []
+        for base in cls.bases:
+            if not base.name:
+                continue
+            resolved = self.resolve(module, base.name)
+            if resolved.kind == "variable" and isinstance(resolved.payload, TypeExpr):
+                inner = resolved.payload
+                if inner.name == "<value>" and inner.args:
+                    resolved = self.resolve(resolved.module, inner.args[0].name)
+            names.append(resolved.qualname)
+        return tuple(names)
+
     def mro(self, qualname: str) -> tuple[str, ...]:
         """The class and its bases, depth first, as qualified names (unresolvable
         bases appear with the name they were written with)."""
@@ -239,21 +307,10 @@ class Index:
             return self._mro[qualname]
         self._mro[qualname] = (qualname,)  # cycle guard
         order: list[str] = [qualname]
-        found = self.class_summary(qualname)
-        if found is not None:
-            cls, module = found
-            for base in cls.bases:
-                resolved = self.resolve(module, base.name) if base.name else None
-                if resolved is None:
-                    continue
-                if resolved.kind == "variable" and isinstance(resolved.payload, TypeExpr):
-                    inner = resolved.payload
-                    if inner.name == "<value>" and inner.args:
-                        resolved = self.resolve(resolved.module, inner.args[0].name)
-                base_name = resolved.qualname
-                for item in self.mro(base_name):
-                    if item not in order:
-                        order.append(item)
+        for base_name in self.bases(qualname):
+            for item in self.mro(base_name):
+                if item not in order:
+                    order.append(item)
         self._mro[qualname] = tuple(order)
         return self._mro[qualname]
 
@@ -281,7 +338,7 @@ class Index:
             return "uuid"
         if ENUM_ROOT in names:
             return "enum"
-        if MODEL_ROOT in names:
+        if names & MODEL_ROOTS:
             return "model"
         if names & CONTAINER_CLASSES.keys():
             return "container"
@@ -304,7 +361,7 @@ class Index:
     def has_model_serializer(self, qualname: str) -> bool:
         for name in self.mro(qualname):
             found = self.class_summary(name)
-            if found is not None and found[0].has_model_serializer and name != MODEL_ROOT:
+            if found is not None and found[0].has_model_serializer and name not in MODEL_ROOTS:
                 return True
         return False
 
@@ -313,7 +370,7 @@ class Index:
         seen: dict[str, Value] = {}
         for name in reversed(self.mro(qualname)):
             found = self.class_summary(name)
-            if found is None or name == MODEL_ROOT:
+            if found is None or name in MODEL_ROOTS:
                 continue
             cls, module = found
             for field_name, annotation in cls.fields:
@@ -364,56 +421,71 @@ class Index:
 
     # -- annotations ---------------------------------------------------------
 
-    def value_of_type(self, expr: Optional[TypeExpr], module: Optional[ModuleSummary], depth: int = 0) -> Value:
-        """The abstract value of something annotated `expr` (written in `module`)."""
+    def value_of_type(self, expr: Optional[TypeExpr], module: Optional[ModuleSummary], depth: int = 0,
+                      bindings: Optional[dict[str, Value]] = None, owner: Optional[str] = None) -> Value:
+        """The abstract value of something annotated `expr` (written in `module`);
+        `bindings` gives TypeVars (by the name written) their values, `owner`
+        is the class `Self` stands for."""
         if expr is None or not expr.name or depth > MAX_DEPTH:
             return UNKNOWN
         name, args = expr.name, expr.args
+
+        def inner(e: TypeExpr) -> Value:
+            return self.value_of_type(e, module, depth + 1, bindings, owner)
+
         if name == "None":
             return Prim("None")
         if name == "|":
-            return union(*(self.value_of_type(a, module, depth + 1) for a in args)) or UNKNOWN
+            return union(*(inner(a) for a in args)) or UNKNOWN
         if name == "<memory>":
             return Inst(MEMORY_OBJECT)
         if name.startswith("<") and name.endswith(">") and name not in ("<value>", "<call>"):
-            return Prim(name[1:-1])
+            return Prim(name[1:-1]) if name[1:-1] in PRIMITIVE_NAMES else UNKNOWN
         if name in ("...", "<call>"):
             return UNKNOWN
         if name == "<value>":
-            return self.value_of_type(args[0], module, depth + 1) if args else UNKNOWN
+            return inner(args[0]) if args else UNKNOWN
+        if bindings is not None and name in bindings:
+            return bindings[name]
         resolved = self.resolve(module, name)
-        if resolved.kind == "variable" and isinstance(resolved.payload, TypeExpr):
-            return self.value_of_type(resolved.payload, resolved.module, depth + 1)
         qualname = resolved.qualname
+        if resolved.kind == "typevar":
+            return UNKNOWN
         if resolved.kind == "external" or qualname.startswith(TYPING_MODULES):
-            return self._typing_value(qualname, args, module, depth)
+            if qualname.rsplit(".", 1)[-1] == "Self" and qualname.startswith(TYPING_MODULES):
+                return Inst(owner) if owner is not None else UNKNOWN
+            return self._typing_value(qualname, args, inner)
+        if resolved.kind == "variable" and isinstance(resolved.payload, TypeExpr):
+            return self.value_of_type(resolved.payload, resolved.module, depth + 1, bindings, owner)
         if resolved.kind not in ("class", "builtin"):
             return UNKNOWN
-        return self.instance_of(qualname, [self.value_of_type(a, module, depth + 1) for a in args])
+        return self.instance_of(qualname, [inner(a) for a in args])
 
-    def _typing_value(self, qualname: str, args: tuple[TypeExpr, ...], module, depth: int) -> Value:
+    def _typing_value(self, qualname: str, args: tuple[TypeExpr, ...], inner) -> Value:
         if not qualname.startswith(TYPING_MODULES):
             return UNKNOWN
         short = qualname.rsplit(".", 1)[-1]
-        values = [self.value_of_type(a, module, depth + 1) for a in args if a.name != "..."]
+        values = [inner(a) for a in args if a.name != "..."]
         if short == "Optional":
             return union(*values, Prim("None")) or UNKNOWN
         if short == "Union":
             return union(*values) or UNKNOWN
-        if short in ("Annotated", "Final", "ClassVar", "Required", "NotRequired", "ReadOnly"):
-            return values[0] if values else UNKNOWN
+        if short in ("Annotated", "Final", "ClassVar", "Required", "NotRequired", "ReadOnly", "TypeGuard", "TypeIs"):
+            return (values[0] if values else UNKNOWN) if short not in ("TypeGuard", "TypeIs") else Prim("bool")
         if short == "Literal":
             return union(*values) or UNKNOWN
+        if short == "LiteralString":
+            return Prim("str")
         if short == "List":
             return ListOf(values[0] if values else UNKNOWN)
         if short == "Dict":
             return DictOf(values[0] if values else UNKNOWN, values[1] if len(values) > 1 else UNKNOWN)
+        if short in ("Coroutine", "Awaitable"):
+            return Awaitable(values[-1] if values else UNKNOWN)
         if short in TYPING_CONTAINERS:
             kind = TYPING_CONTAINERS[short]
             if kind == "tuple" and args and not any(a.name == "..." for a in args):
                 return Container("tuple", union(*values), tuple(values))
-            if kind in ("defaultdict", "OrderedDict", "Counter"):
-                return Container(kind, values[0] if values else UNKNOWN)
             return Container(kind, values[0] if values else UNKNOWN)
         return UNKNOWN
 
@@ -431,7 +503,8 @@ class Index:
         if any(name.rsplit(".", 1)[-1] == "TypedDict" and name.startswith(TYPING_MODULES) for name in mro[1:]):
             # A TypedDict instance is an exact dict with str keys.
             return DictOf(Prim("str"), union(*(v for _, v in self.fields(qualname))) or UNKNOWN)
-        if any(name.rsplit(".", 1)[-1] == "Protocol" and name.startswith(TYPING_MODULES) for name in mro[1:]):
+        if any(name.rsplit(".", 1)[-1] == "Protocol" and name.startswith(TYPING_MODULES)
+               for name in self.bases(qualname)):
             return UNKNOWN  # anything with the right methods
         if any(name.rsplit(".", 1)[-1] == "NamedTuple" and name.startswith(TYPING_MODULES) for name in mro[1:]):
             return Container("tuple", union(*(v for _, v in self.fields(qualname))) or UNKNOWN)

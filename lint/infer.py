@@ -17,9 +17,12 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence
 import libcst as cst
 
 from .index import Index, MEMORY_OBJECT
-from .summary import FunctionSummary, ModuleSummary, TypeExpr, dotted_name, string_value
+from .signatures import SignatureReader
+from .summary import FunctionSummary, ModuleSummary, TypeExpr
+from .syntax import dotted_name, string_value
 from .types import (
     UNKNOWN,
+    Awaitable,
     ClassRef,
     Container,
     DictOf,
@@ -39,6 +42,8 @@ from .types import (
 )
 
 MEMORY_ATTRIBUTES = ("sensory_memory", "short_term_memory")
+TRY_STAR = (cst.TryStar,) if hasattr(cst, "TryStar") else ()
+RUNNER_CONTEXT = "flink_agents.api.runner_context.RunnerContext"
 MEMORY_REF = "flink_agents.api.memory_reference.MemoryRef"
 Env = dict[str, Value]
 
@@ -72,6 +77,10 @@ class FileContext:
     positions: Mapping[cst.CSTNode, object]
     memory_attributes: tuple[str, ...] = MEMORY_ATTRIBUTES
     writes: dict[int, MemoryWrite] = field(default_factory=dict)
+    # Return kinds of unannotated functions (None while being computed) and
+    # the functions being computed now (recursion guard, bounded depth).
+    returned: dict[tuple, Optional[Value]] = field(default_factory=dict)
+    returning: list[tuple] = field(default_factory=list)
 
     def loc(self, node: cst.CSTNode) -> Optional[Loc]:
         rng = self.positions.get(node)
@@ -112,6 +121,7 @@ class Interpreter:
         self.local_imports: dict[str, str] = {}
         self.wanted = wanted  # does a nested def hold a memory-write candidate?
         self.self_class = self_class
+        self.signatures = SignatureReader(self.index, lambda func, args: self.call_result(func, list(args), {}, None))
 
     # -- statements ----------------------------------------------------------
 
@@ -133,7 +143,7 @@ class Interpreter:
             self.for_statement(node)
         elif isinstance(node, cst.While):
             self.while_statement(node)
-        elif isinstance(node, cst.Try):
+        elif isinstance(node, (cst.Try, *TRY_STAR)):
             self.try_statement(node)
         elif isinstance(node, cst.With):
             for item in node.items:
@@ -172,7 +182,7 @@ class Interpreter:
             declared = self.index.value_of_type(_annotation_expr(node.annotation.annotation), self.ctx.module)
             if node.value is not None:
                 value = self.eval(node.value)
-                if isinstance(value, Unknown) and not isinstance(declared, Unknown):
+                if not isinstance(declared, Unknown) and (isinstance(value, Unknown) or self.narrows(declared, value)):
                     value = declared.at(self.ctx.loc(node.value))
                 self.bind(node.target, value, node.value)
             elif isinstance(node.target, cst.Name):
@@ -241,7 +251,7 @@ class Interpreter:
 
     def for_statement(self, node: cst.For) -> None:
         iterable = self.eval(node.iter)
-        item = iter_item(iterable)
+        item = iter_item(iterable, self.index)
         before = self.env
         current = before
         for _ in range(2):  # a second pass lets values added in the body reach the top
@@ -266,7 +276,26 @@ class Interpreter:
         if node.orelse is not None:
             self.run_block(_body(node.orelse.body))
 
-    def try_statement(self, node: cst.Try) -> None:
+    def narrows(self, declared: Value, value: Value) -> bool:
+        """Is `x: declared = value` a downcast (every declared class a subclass
+        of what the value is said to be), as `prompt: Prompt = ctx.get_resource(...)`?"""
+        values = options_of(value)
+        return all(isinstance(o, Inst) for o in values) and all(
+            isinstance(d, Inst) and any(v.qualname in self.index.mro(d.qualname) and v.qualname != d.qualname
+                                        for v in values)
+            for d in options_of(declared))
+
+    def caught(self, handler_type: Optional[cst.BaseExpression], group: bool) -> Value:
+        """What `except T as e` binds: an instance of T (of any of a tuple's
+        classes); in `except*`, an exception group."""
+        if group:
+            return Inst("builtins.ExceptionGroup")
+        if handler_type is None:
+            return UNKNOWN
+        classes = self.class_values(handler_type)
+        return union(*classes) or UNKNOWN if classes else UNKNOWN
+
+    def try_statement(self, node) -> None:
         before = dict(self.env or {})
         self.run_block(_body(node.body))
         after_body = self.env
@@ -274,7 +303,7 @@ class Interpreter:
         for handler in node.handlers:
             self.env = merge_envs(before, after_body) or dict(before)
             if handler.name is not None:
-                self.bind(handler.name.name, UNKNOWN)
+                self.bind(handler.name.name, self.caught(handler.type, isinstance(node, TRY_STAR)))
             self.run_block(_body(handler.body))
             outcomes.append(self.env)
         self.env = after_body
@@ -292,11 +321,11 @@ class Interpreter:
         value = self.eval(node.value)
         if isinstance(node.target, cst.Name):
             old = self.lookup(node.target.value, node.target)
-            self.bind(node.target, binary(old, node.operator, value, self.index))
+            self.bind(node.target, self.binary_op(old, node.operator, value))
         elif isinstance(node.target, cst.Subscript):
             entering = restamp(value, self.ctx.loc(node.value))
             self.mutate(node.target.value, ("item",),
-                        lambda old: binary(old or UNKNOWN, node.operator, entering, self.index))
+                        lambda old: self.binary_op(old or UNKNOWN, node.operator, entering))
             self.eval(node.target.value)
 
     # -- binding and mutation ------------------------------------------------
@@ -307,24 +336,32 @@ class Interpreter:
         if isinstance(target, cst.Name):
             self.env[target.value] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
-            elements = [e for e in target.elements]
-            fixed = None
+            elements = list(target.elements)
+            starred = any(isinstance(e, cst.StarredElement) for e in elements)
+            # Position by position: a fixed-length tuple gives each target its
+            # own element; anything else gives every target an item.
+            at: list[list[Value]] = [[] for _ in elements]
             for option in options_of(value):
-                if isinstance(option, Container) and option.elements is not None and len(option.elements) == len(elements):
-                    fixed = option.elements
-            item = iter_item(value) or UNKNOWN
+                if (not starred and isinstance(option, Container) and option.elements is not None
+                        and len(option.elements) == len(elements)):
+                    for i, element_value in enumerate(option.elements):
+                        at[i].append(element_value)
+                else:
+                    item = iter_item(option, self.index) or UNKNOWN
+                    for values in at:
+                        values.append(item)
             for i, element in enumerate(elements):
                 if isinstance(element, cst.StarredElement):
-                    self.bind(element.value, ListOf(item))
+                    self.bind(element.value, ListOf(iter_item(value, self.index) or UNKNOWN))
                 else:
-                    self.bind(element.value, fixed[i] if fixed is not None and len(options_of(value)) == 1 else item)
+                    self.bind(element.value, union(*at[i]) or UNKNOWN)
         elif isinstance(target, cst.Subscript):
             key = self.subscript_key(target)
             entering = restamp(value, self.ctx.loc(source)) if source is not None else value
             self.mutate(target.value, (), lambda old: set_item(old, key, entering))
             self.eval(target.value)
         elif isinstance(target, cst.StarredElement):
-            self.bind(target.value, ListOf(iter_item(value) or UNKNOWN))
+            self.bind(target.value, ListOf(iter_item(value, self.index) or UNKNOWN))
 
     def subscript_key(self, node: cst.Subscript) -> Optional[Value]:
         if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
@@ -547,7 +584,7 @@ class Interpreter:
             self.env = saved
             return union(body, orelse) or UNKNOWN
         if isinstance(node, cst.BinaryOperation):
-            return binary(self.eval(node.left), node.operator, self.eval(node.right), self.index)
+            return self.binary_op(self.eval(node.left), node.operator, self.eval(node.right))
         if isinstance(node, cst.UnaryOperation):
             operand = self.eval(node.expression)
             if isinstance(node.operator, cst.Not):
@@ -567,8 +604,7 @@ class Interpreter:
             self.bind(node.target, value)
             return value
         if isinstance(node, cst.Await):
-            self.eval(node.expression)
-            return UNKNOWN
+            return awaited(self.eval(node.expression))
         if isinstance(node, cst.Lambda):
             # The body may write to memory (callbacks); its parameters are unknown.
             saved = self.env
@@ -584,7 +620,7 @@ class Interpreter:
         values: list[Value] = []
         for element in elements:
             if isinstance(element, cst.StarredElement):
-                item = iter_item(self.eval(element.value))
+                item = iter_item(self.eval(element.value), self.index)
                 values.append(item or UNKNOWN)
             else:
                 values.append(restamp(self.eval(element.value), self.ctx.loc(element.value)))
@@ -613,7 +649,7 @@ class Interpreter:
         self.env = dict(saved or {})
         clause = node.for_in
         while clause is not None:
-            item = iter_item(self.eval(clause.iter))
+            item = iter_item(self.eval(clause.iter), self.index)
             self.bind(clause.target, item or UNKNOWN)
             for condition in clause.ifs:
                 self.eval(condition.test)
@@ -725,19 +761,146 @@ class Interpreter:
                 return Ref("method", f"{qualname}.{attr}", summary, module, receiver=base)
             if kind == "member":
                 return UNKNOWN
-        if attr in self.ctx.memory_attributes:
+        # The attribute names of RunnerContext stand for memory only where the
+        # receiver's class is not known to be some other class.
+        if attr in self.ctx.memory_attributes and (category == "unknown" or RUNNER_CONTEXT in self.index.mro(qualname)):
             return Inst(MEMORY_OBJECT)
         if category in ("model",) and attr in ("model_dump", "model_dump_json", "model_copy", "dict", "json", "copy"):
             return Ref("method", f"{qualname}.{attr}", None, None, receiver=base)
         return UNKNOWN
 
-    def returns(self, summary: FunctionSummary, module, owner: Optional[str]) -> Value:
+    def returns(self, summary: FunctionSummary, module, owner: Optional[str], positional: Sequence[Value] = (),
+                keywords: Optional[dict[str, Value]] = None, bound: bool = False, exact: bool = False) -> Value:
+        """What a call of `summary` (defined in `module`, on class `owner`) gives."""
+        keywords = keywords or {}
+        signatures = summary.overloads or (summary,)
+        picked = self.signatures.pick(signatures, module, owner, bound, positional, keywords, exact)
+        if len(signatures) == 1 and not exact:
+            picked = list(signatures)
+        return union(*(self.signature_result(s, module, owner, positional, keywords, bound) for s in picked)) \
+            or UNKNOWN
+
+    def signature_result(self, summary: FunctionSummary, module, owner: Optional[str], positional: Sequence[Value],
+                         keywords: dict[str, Value], bound: bool) -> Value:
         if summary.returns is None:
-            return UNKNOWN
+            result = self.returned_value(summary, module, owner)
+            return Awaitable(result) if summary.is_async else result
         ret = summary.returns
         if owner is not None and ret.name in ("Self", "typing.Self", "typing_extensions.Self"):
             return Inst(owner)
-        return self.index.value_of_type(ret, module)
+        bindings = self.signatures.bindings(summary, module, bound, positional, keywords)
+        result = self.index.value_of_type(ret, module, bindings=bindings, owner=owner)
+        return Awaitable(result) if summary.is_async else result
+
+    def returned_value(self, summary: FunctionSummary, module, owner: Optional[str]) -> Value:
+        """The kind an unannotated function returns, from the shapes of its
+        return statements (see summary.returned); recursion-safe, cached."""
+        if not summary.returned or module is None:
+            return UNKNOWN
+        key = (module.name, owner, summary.name, summary.returned)
+        cache = self.ctx.returned
+        if key in cache:
+            return cache[key] or UNKNOWN  # None: being computed (recursion)
+        if len(self.ctx.returning) >= RETURN_DEPTH:
+            return UNKNOWN
+        cache[key] = None
+        self.ctx.returning.append(key)
+        try:
+            first_param = summary.params[0][0] if summary.params else None
+            value = union(*(self.shape_value(shape, module, owner, first_param, 0) for shape in summary.returned))
+        finally:
+            self.ctx.returning.pop()
+        cache[key] = value or UNKNOWN
+        return cache[key]
+
+    def shape_value(self, shape: TypeExpr, module, owner: Optional[str], self_name: Optional[str], depth: int) -> Value:
+        if depth > 8 or not shape.name:
+            return UNKNOWN
+        name, args = shape.name, shape.args
+
+        def inner(e: TypeExpr) -> Value:
+            return self.shape_value(e, module, owner, self_name, depth + 1)
+
+        if name == "None":
+            return Prim("None")
+        if name in ("<str>", "<int>", "<float>", "<bool>", "<bytes>"):
+            return Prim(name[1:-1])
+        if name == "|":
+            return union(*(inner(a) for a in args)) or UNKNOWN
+        if name == "<value>":
+            return self.dotted_value(args[0].name, module, depth + 1) if args else UNKNOWN
+        if name == "<param>":
+            if args and args[0].name == self_name and owner is not None:
+                return Inst(owner)
+            return self.index.value_of_type(args[1], module, owner=owner) if len(args) > 1 else UNKNOWN
+        if name == "<attr>":
+            return self.attribute(inner(args[0]), args[1].name)
+        if name == "<call>":
+            callee = args[0]
+            func = inner(callee) if callee.name.startswith("<") else self.dotted_value(callee.name, module, depth + 1)
+            positional: list[Value] = []
+            keywords: dict[str, Value] = {}
+            for arg in args[1:]:
+                if arg.name == "=*":
+                    positional = [inner(a) for a in arg.args]
+                elif arg.name.startswith("="):
+                    keywords[arg.name[1:]] = inner(arg.args[0]) if arg.args else UNKNOWN
+            return self.call_result(func, positional, keywords, None)
+        if name == "<binop>":
+            operator = BINARY_OPERATORS.get(args[0].name)
+            if operator is None:
+                return UNKNOWN
+            return self.binary_op(inner(args[1]), operator(), inner(args[2]))
+        if name == "<await>":
+            return awaited(inner(args[0])) if args else UNKNOWN
+        items = [inner(a) for a in args]
+        if name == "<tuple>":
+            return Container("tuple", union(*items), tuple(items))
+        if name in ("<set>", "<generator>"):
+            return Container(name[1:-1], union(*items))
+        if name == "<list>":
+            return ListOf(union(*items))
+        if name == "<dict>":
+            return DictOf(union(*items[0::2]), union(*items[1::2]))
+        return UNKNOWN
+
+    def binary_op(self, left: Value, operator: cst.BaseBinaryOp, right: Value) -> Value:
+        """`left <op> right`: the builtin rules, else the operands' dunder methods
+        (typeshed's and the project's), reflected when the left one does not fit."""
+        result = binary(left, operator, right, self.index)
+        if not isinstance(result, Unknown):
+            return result
+        names = OPERATOR_DUNDERS.get(type(operator))
+        if names is None:
+            return UNKNOWN
+        results: list[Value] = []
+        for left_option in options_of(left):
+            for right_option in options_of(right):
+                found = self._dunder(left_option, names[0], right_option)
+                if found is None:
+                    found = self._dunder(right_option, names[1], left_option)
+                if found is None:
+                    return UNKNOWN
+                results.append(found)
+        return union(*results) or UNKNOWN
+
+    def _dunder(self, receiver: Value, dunder: str, argument: Value) -> Optional[Value]:
+        return self.dunder_call(receiver, dunder, [argument])
+
+    def dunder_call(self, receiver: Value, dunder: str, arguments: Sequence[Value]) -> Optional[Value]:
+        """What `receiver.<dunder>(*arguments)` gives, None when no signature fits."""
+        qualname = _class_of(receiver)
+        if qualname is None:
+            return None
+        found = self.index.attribute(qualname, dunder)
+        if found is None or found[0] != "method":
+            return None
+        summary: FunctionSummary = found[1]  # type: ignore[assignment]
+        owner = receiver.qualname if isinstance(receiver, Inst) else None
+        result = self.returns(summary, found[2], owner, list(arguments), {}, bound=True, exact=True)
+        if isinstance(result, Unknown) or (isinstance(result, Inst) and result.qualname == "builtins.NotImplementedType"):
+            return None
+        return result
 
     # -- calls ---------------------------------------------------------------
 
@@ -750,7 +913,7 @@ class Interpreter:
             if arg.keyword is not None:
                 keywords[arg.keyword.value] = value
             elif arg.star == "*":
-                positional.append(ListOf(iter_item(value) or UNKNOWN))
+                positional.append(ListOf(iter_item(value, self.index) or UNKNOWN))
             elif arg.star == "**":
                 continue
             else:
@@ -785,7 +948,7 @@ class Interpreter:
             item = positional[1]
             self.mutate(receiver, (), lambda old: add_items(old, item, "list"))
         elif method == "extend" and positional:
-            items = restamp(iter_item(positional[0]) or UNKNOWN, positional[0].origin, items=True)
+            items = restamp(iter_item(positional[0], self.index) or UNKNOWN, positional[0].origin, items=True)
             self.mutate(receiver, (), lambda old: add_items(old, items, "list"))
         elif method == "update":
             pairs: list[tuple[Value, Value]] = []
@@ -851,16 +1014,41 @@ class Interpreter:
         if func.kind == "builtin":
             return self.builtin_call(func.qualname.split(".", 1)[1], positional, keywords, node)
         if func.kind == "builtin_method":
-            return container_method(func.receiver, func.qualname, positional)
+            result = container_method(func.receiver, func.qualname, positional)
+            if isinstance(result, Unknown):
+                result = self.library_method(func.receiver, func.qualname, positional, keywords)
+            return result
         if func.kind == "external":
             return self.known_function(func.qualname, positional, keywords, node)
         if func.kind == "function":
             special = self.known_function(func.qualname, positional, keywords, node)
             if not isinstance(special, Unknown) or func.payload is None:
                 return special
-            return self.returns(func.payload, func.module, None)  # type: ignore[arg-type]
+            return self.returns(func.payload, func.module, None, positional, keywords)  # type: ignore[arg-type]
         if func.kind == "method":
             return self.method_result(func, positional, keywords, node)
+        return UNKNOWN
+
+    def library_method(self, receiver: Optional[Value], name: str, positional: list[Value],
+                       keywords: dict[str, Value]) -> Value:
+        """A method of a builtin value, from its class in typeshed."""
+        results: list[Value] = []
+        for option in options_of(receiver):
+            qualname = _class_of(option)
+            found = self.index.attribute(qualname, name) if qualname is not None else None
+            if found is None or found[0] != "method":
+                return UNKNOWN
+            owner = qualname if isinstance(option, Inst) else None
+            results.append(self.returns(found[1], found[2], owner, positional, keywords, bound=True))  # type: ignore[arg-type]
+        return union(*results) or UNKNOWN
+
+    def library_function(self, qualname: str, positional: list[Value], keywords: dict[str, Value]) -> Value:
+        """A function the hand rules do not know, from its declaration (typeshed's for builtins)."""
+        resolved = self.index.resolve_qualname(qualname)
+        if resolved.kind == "function" and isinstance(resolved.payload, FunctionSummary):
+            return self.returns(resolved.payload, resolved.module, None, positional, keywords)
+        if resolved.kind == "class":
+            return self.construct(resolved.qualname, positional, keywords)
         return UNKNOWN
 
     def method_result(self, func: Ref, positional, keywords, node) -> Value:
@@ -868,6 +1056,12 @@ class Interpreter:
         name = func.qualname.rsplit(".", 1)[-1]
         if isinstance(receiver, Inst):
             category = self.index.category(receiver.qualname)
+            if name in ("durable_execute", "durable_execute_async") and positional and \
+                    RUNNER_CONTEXT in self.index.mro(receiver.qualname):
+                result = self.call_result(positional[0], list(positional[1:]), keywords, None)
+                if name == "durable_execute":
+                    return awaited(result) if isinstance(result, Awaitable) else result
+                return result if isinstance(result, Awaitable) else Awaitable(result)
             if category == "memory":
                 if name == "set":
                     return Inst(MEMORY_REF)
@@ -878,12 +1072,12 @@ class Interpreter:
             if category == "model":
                 if name in ("model_dump", "dict"):
                     mode = keywords.get("mode")
-                    if mode is None:
-                        return self.normalization(receiver, "model_dump", f"{_short(receiver.qualname)}.{name}()")
+                    kept = _kept_fields(node)
+                    if mode is None or (isinstance(mode, Prim) and mode.literal == "python"):
+                        return Dumped(receiver.qualname, "model_dump", f"{_short(receiver.qualname)}.{name}()",
+                                      fields=kept)
                     if isinstance(mode, Prim) and mode.literal == "json":
                         return Prim("json")
-                    if isinstance(mode, Prim) and mode.literal == "python":
-                        return self.normalization(receiver, "model_dump", f"{_short(receiver.qualname)}.{name}()")
                     return UNKNOWN
                 if name in ("model_dump_json", "json"):
                     return Prim("str")
@@ -894,12 +1088,14 @@ class Interpreter:
                 return Inst(receiver.qualname)
             summary = func.payload
             if isinstance(summary, FunctionSummary):
-                return self.returns(summary, func.module, receiver.qualname)
+                bound = "classmethod" in summary.decorators
+                return self.returns(summary, func.module, receiver.qualname, positional, keywords, bound)
             return UNKNOWN
         summary = func.payload
         if isinstance(summary, FunctionSummary):
             owner = receiver.qualname if isinstance(receiver, Inst) else None
-            return self.returns(summary, func.module, owner)
+            bound = owner is not None and "staticmethod" not in summary.decorators
+            return self.returns(summary, func.module, owner, positional, keywords, bound)
         return UNKNOWN
 
     def normalization(self, instance: Inst, how: str, text: str) -> Value:
@@ -929,42 +1125,56 @@ class Interpreter:
         if name in ("bytearray", "memoryview", "complex"):
             return Inst(f"builtins.{name}")
         if name == "list":
-            return ListOf(iter_item(first) if first is not None else None)
+            return ListOf(iter_item(first, self.index) if first is not None else None)
         if name == "sorted":
-            return ListOf(iter_item(first) if first is not None else UNKNOWN)
+            return ListOf(iter_item(first, self.index) if first is not None else UNKNOWN)
         if name == "dict":
             return self.dict_call(first, keywords)
         if name in ("tuple", "set", "frozenset"):
-            return Container(name, iter_item(first) if first is not None else None)
+            return Container(name, iter_item(first, self.index) if first is not None else None)
         if name == "range":
             return Container("range", Prim("int"))
         if name in ITERATOR_BUILTINS:
             if name == "enumerate" and first is not None:
-                item = iter_item(first) or UNKNOWN
+                item = iter_item(first, self.index) or UNKNOWN
                 return Container("enumerate", Container("tuple", union(Prim("int"), item), (Prim("int"), item)))
             if name == "zip":
-                items = tuple(iter_item(p) or UNKNOWN for p in positional)
+                items = tuple(iter_item(p, self.index) or UNKNOWN for p in positional)
                 return Container("zip", Container("tuple", union(*items), items))
             if name in ("filter", "reversed", "iter") and len(positional) >= 1:
                 source = positional[-1] if name == "filter" else first
-                return Container(ITERATOR_BUILTINS[name], iter_item(source) if source is not None else UNKNOWN)
+                return Container(ITERATOR_BUILTINS[name], iter_item(source, self.index) if source is not None else UNKNOWN)
             return Container(ITERATOR_BUILTINS[name], UNKNOWN)
         if name in ("min", "max") and len(positional) == 1:
-            return iter_item(first) or UNKNOWN
+            default = keywords.get("default")
+            return union(iter_item(first, self.index), default) or UNKNOWN
         if name in ("min", "max", "abs", "round") and positional:
             if all(isinstance(p, Prim) and p.name in ("int", "float", "bool") for p in positional):
                 return union(*positional) or UNKNOWN
-            return UNKNOWN
         if name == "sum":
-            item = iter_item(first) if first is not None else None
+            item = iter_item(first, self.index) if first is not None else None
             if item is not None and all(isinstance(o, Prim) and o.name in ("int", "float", "bool") for o in options_of(item)):
                 return Prim("float" if any(o.name == "float" for o in options_of(item)) else "int")
-            return UNKNOWN
         if name == "vars" and isinstance(first, Inst):
             return self.normalization(first, "vars", "vars(...)")
         if name == "next" and first is not None:
-            return iter_item(first) or UNKNOWN
-        return UNKNOWN
+            return iter_item(first, self.index) or UNKNOWN
+        if name in PROTOCOL_BUILTINS and positional:
+            # typeshed declares these over protocols (`_SupportsRound2[T] -> T`):
+            # the argument's own dunder method says what they give.
+            results = [self.dunder_call(option, PROTOCOL_BUILTINS[name], positional[1:])
+                       for option in options_of(positional[0])]
+            if all(r is not None for r in results):
+                return union(*results) or UNKNOWN  # type: ignore[arg-type]
+        if name == "divmod" and len(positional) == 2:
+            # typeshed says `SupportsDivMod[..., T] -> T`: a protocol memlint does not bind.
+            quotient = self.binary_op(positional[0], cst.FloorDivide(), positional[1])
+            remainder = self.binary_op(positional[0], cst.Modulo(), positional[1])
+            return Container("tuple", union(quotient, remainder), (quotient, remainder))
+        resolved = self.index.resolve_qualname(f"builtins.{name}")
+        if resolved.kind == "class":
+            return self.index.instance_of(resolved.qualname, [])
+        return self.library_function(f"builtins.{name}", positional, keywords)
 
     def dict_call(self, first: Optional[Value], keywords: dict[str, Value]) -> Value:
         keys: list[Value] = [Prim("str")] if keywords else []
@@ -982,7 +1192,7 @@ class Interpreter:
                 elif isinstance(option, Dumped):
                     return option
                 else:
-                    item = iter_item(option)
+                    item = iter_item(option, self.index)
                     if isinstance(item, Container) and item.elements is not None and len(item.elements) == 2:
                         keys.append(item.elements[0])
                         values.append(item.elements[1])
@@ -1009,13 +1219,83 @@ class Interpreter:
         return UNKNOWN
 
 
+RETURN_DEPTH = 6
+PROTOCOL_BUILTINS = {"round": "__round__", "abs": "__abs__"}
+OPERATOR_DUNDERS = {
+    cst.Add: ("__add__", "__radd__"), cst.AddAssign: ("__add__", "__radd__"),
+    cst.Subtract: ("__sub__", "__rsub__"), cst.SubtractAssign: ("__sub__", "__rsub__"),
+    cst.Multiply: ("__mul__", "__rmul__"), cst.MultiplyAssign: ("__mul__", "__rmul__"),
+    cst.Divide: ("__truediv__", "__rtruediv__"), cst.DivideAssign: ("__truediv__", "__rtruediv__"),
+    cst.FloorDivide: ("__floordiv__", "__rfloordiv__"), cst.FloorDivideAssign: ("__floordiv__", "__rfloordiv__"),
+    cst.Modulo: ("__mod__", "__rmod__"), cst.ModuloAssign: ("__mod__", "__rmod__"),
+    cst.Power: ("__pow__", "__rpow__"), cst.PowerAssign: ("__pow__", "__rpow__"),
+    cst.BitOr: ("__or__", "__ror__"), cst.BitOrAssign: ("__or__", "__ror__"),
+    cst.BitAnd: ("__and__", "__rand__"), cst.BitAndAssign: ("__and__", "__rand__"),
+    cst.MatrixMultiply: ("__matmul__", "__rmatmul__"),
+}
+# ast operator names (in summaries' "<binop>" shapes) -> libcst operators.
+BINARY_OPERATORS = {
+    "Add": cst.Add, "Sub": cst.Subtract, "Mult": cst.Multiply, "Div": cst.Divide, "FloorDiv": cst.FloorDivide,
+    "Mod": cst.Modulo, "Pow": cst.Power, "BitOr": cst.BitOr, "BitAnd": cst.BitAnd, "MatMult": cst.MatrixMultiply,
+}
+# The class whose methods a builtin value has.
+BUILTIN_CLASS_OF = {"str": "builtins.str", "bytes": "builtins.bytes", "int": "builtins.int",
+                    "float": "builtins.float", "bool": "builtins.bool"}
+CONTAINER_CLASS_OF = {"tuple": "builtins.tuple", "set": "builtins.set", "frozenset": "builtins.frozenset",
+                      "range": "builtins.range", "OrderedDict": "collections.OrderedDict",
+                      "defaultdict": "collections.defaultdict", "Counter": "collections.Counter",
+                      "deque": "collections.deque", "ChainMap": "collections.ChainMap"}
+
+
+def _class_of(value: Value) -> Optional[str]:
+    """The qualified name of the class of a value, where memlint knows it."""
+    if isinstance(value, Inst):
+        return value.qualname
+    if isinstance(value, Prim):
+        return BUILTIN_CLASS_OF.get(value.name)
+    if isinstance(value, ListOf):
+        return "builtins.list"
+    if isinstance(value, DictOf):
+        return "builtins.dict"
+    if isinstance(value, Container):
+        return CONTAINER_CLASS_OF.get(value.kind)
+    return None
+
+
+def awaited(value: Value) -> Value:
+    """What `await value` gives."""
+    results = [o.result if isinstance(o, Awaitable) else UNKNOWN for o in options_of(value)]
+    return union(*results) or UNKNOWN
+
+
+def _kept_fields(node: Optional[cst.Call]) -> Optional[tuple[tuple[str, ...], bool]]:
+    """`model_dump(include={...})` / `(exclude={...})` with literal field names:
+    (names, True for include / False for exclude); None when not written so."""
+    if node is None:
+        return None
+    for arg in node.args:
+        if arg.keyword is None or arg.keyword.value not in ("include", "exclude"):
+            continue
+        value = arg.value
+        if isinstance(value, (cst.Set, cst.List, cst.Tuple)):
+            names = [string_value(e.value) for e in value.elements if not isinstance(e, cst.StarredElement)]
+        elif isinstance(value, cst.Dict):
+            names = [string_value(e.key) for e in value.elements if isinstance(e, cst.DictElement)]
+        else:
+            return None
+        if any(n is None for n in names):
+            return None
+        return tuple(n for n in names if n is not None), arg.keyword.value == "include"
+    return None
+
+
 def _has_bytes(node: cst.ConcatenatedString) -> bool:
     left = node.left
     return isinstance(left, cst.SimpleString) and "b" in left.prefix.lower()
 
 
 def _annotation_expr(node: cst.BaseExpression) -> TypeExpr:
-    from .summary import type_expr
+    from .syntax import type_expr
 
     return type_expr(node)
 
@@ -1038,13 +1318,15 @@ def _same_class(option: Value, cls: Value, index: Index) -> bool:
     return False
 
 
-def iter_item(value: Optional[Value]) -> Optional[Value]:
-    """What iterating over `value` yields."""
+def iter_item(value: Optional[Value], index: Optional[Index] = None) -> Optional[Value]:
+    """What iterating over `value` yields (with an index: an Enum class gives its members)."""
     if value is None:
         return None
     items: list[Value] = []
     for option in options_of(value):
-        if isinstance(option, ListOf):
+        if isinstance(option, ClassRef) and index is not None and index.category(option.qualname) == "enum":
+            items.append(Inst(option.qualname))
+        elif isinstance(option, ListOf):
             if option.item is not None:
                 items.append(option.item)
         elif isinstance(option, DictOf):
@@ -1215,23 +1497,14 @@ def binary(left: Value, operator: cst.BaseBinaryOp, right: Value, index: Index) 
             return ListOf(union(left.item, UNKNOWN), left.origin)
     if isinstance(operator, (cst.BitOr, cst.BitOrAssign)) and isinstance(left, DictOf) and isinstance(right, DictOf):
         return DictOf(union(left.key, right.key), union(left.value, right.value), left.origin)
-    if isinstance(left, Inst) and isinstance(operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide,
-                                                         cst.AddAssign, cst.SubtractAssign, cst.Multiply)):
-        dunder = {cst.Add: "__add__", cst.AddAssign: "__add__", cst.Subtract: "__sub__",
-                  cst.SubtractAssign: "__sub__", cst.Multiply: "__mul__", cst.Divide: "__truediv__"}.get(type(operator))
-        if dunder is not None:
-            found = index.attribute(left.qualname, dunder)
-            if found is not None and found[0] == "method":
-                summary: FunctionSummary = found[1]  # type: ignore[assignment]
-                if summary.returns is not None:
-                    return index.value_of_type(summary.returns, found[2])
-            if left.qualname == "builtins.complex":
-                return left
+    if isinstance(left, Inst) and left.qualname == "builtins.complex" and isinstance(
+            operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.AddAssign, cst.SubtractAssign)):
+        return left
     return UNKNOWN
 
 
 def summary_of(node: cst.FunctionDef) -> FunctionSummary:
-    from .summary import summarize_function
+    from .syntax import summarize_function
 
     return summarize_function(node)
 

@@ -31,7 +31,7 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from .source import physical_lines
-from .summary import dotted_name
+from .syntax import dotted_name
 
 from .diagnostics import Edit
 from .fix import Conv, Plan, SourceMap, _fresh

@@ -1,15 +1,22 @@
 """summarize: what other modules need to know of a module, as plain frozen data.
 
-Imports and aliases, classes (bases, annotated fields, methods, enum members,
-decorators), function signatures and module constants. Pure: the same
-module text always gives the same summary, so it can be cached by content.
+Imports and aliases, classes (bases, annotated fields, methods and their
+overloads, enum members, decorators), function signatures, module constants,
+and for functions without a return annotation the shapes of what they
+return. Read with `ast` (about a tenth of libcst's cost), so the project's
+modules, installed packages and typeshed are all cheap to summarize. Pure:
+the same text (and target Python version) always gives the same summary, so
+it can be cached by content.
 """
 from __future__ import annotations
 
+import ast
+import sys
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-import libcst as cst
+PythonVersion = tuple[int, int]
+RUNNING_VERSION: PythonVersion = (sys.version_info[0], sys.version_info[1])
 
 
 @dataclass(frozen=True)
@@ -17,8 +24,16 @@ class TypeExpr:
     """An annotation (or a callee) as written: a dotted name and its arguments.
 
     Special names: "None"; "|" (a union written with |); "<str>", "<int>",
-    "<float>", "<bool>", "<bytes>" (literal values inside Literal[...]);
-    "..." (ellipsis); "" (something memlint does not read)."""
+    "<float>", "<bool>", "<bytes>" (literal values inside Literal[...], or
+    returned literals); "..." (ellipsis); "" (something memlint does not read).
+    Shapes of returned expressions (see `FunctionSummary.returned`):
+    "<value>" (a dotted name, args[0]), "<call>" (args[0] the callee,
+    args[1] TypeExpr("=*", positional argument shapes), then keyword
+    arguments as TypeExpr("=name", (value,))), "<attr>" (args[0] the
+    base, args[1].name the attribute), "<tuple>"/"<set>"/"<list>" (item
+    shapes), "<dict>" (key and value shapes, alternating), "<param>"
+    (args: the parameter's name and annotation), "<binop>" (the ast
+    operator's name, left, right), "<await>"."""
 
     name: str
     args: tuple["TypeExpr", ...] = ()
@@ -30,9 +45,24 @@ UNREAD = TypeExpr("")
 @dataclass(frozen=True)
 class FunctionSummary:
     name: str
+    # (name, annotation); `*args` is "*args", `**kwargs` is "**kwargs".
     params: tuple[tuple[str, Optional[TypeExpr]], ...]
     returns: Optional[TypeExpr]
     decorators: tuple[str, ...] = ()
+    # Per parameter: "posonly", "pos", "kwonly", "var" (*args), "varkw" (**kwargs).
+    kinds: tuple[str, ...] = ()
+    defaults: tuple[bool, ...] = ()
+    # The signatures of an @overload set, in order (the summary itself then
+    # has the first one's parameters and the union of their returns).
+    overloads: tuple["FunctionSummary", ...] = ()
+    # Without a return annotation: the shapes of the returned expressions.
+    returned: tuple[TypeExpr, ...] = ()
+    is_async: bool = False
+
+    @property
+    def is_property(self) -> bool:
+        return any(d == "property" or d.endswith(".getter") or d == "cached_property"
+                   or d.endswith(".cached_property") for d in self.decorators)
 
 
 @dataclass(frozen=True)
@@ -43,7 +73,7 @@ class ClassSummary:
     fields: tuple[tuple[str, TypeExpr], ...]
     methods: tuple[FunctionSummary, ...]
     # Class-level `NAME = <value>` assignments: (name, kind of the value) where
-    # kind is "str", "int", "float", "bool", "None", "auto" or "other".
+    # kind is "str", "int", "float", "bool", "bytes", "None", "auto" or "other".
     members: tuple[tuple[str, str], ...]
     has_model_serializer: bool = False
 
@@ -73,9 +103,13 @@ class ModuleSummary:
     # Module-level names: `X: T` gives T; `X = a.b` / `X = Dict[str, Y]` gives
     # TypeExpr("<value>", (expr,)); `X = f(...)` gives TypeExpr("<call>", (f,)).
     variables: tuple[tuple[str, TypeExpr], ...]
+    typevars: tuple[str, ...] = ()
 
     def lookup(self, name: str):
-        """(kind, payload) for a top-level name, or None."""
+        """(kind, payload) for a top-level name, or None. The last binding of
+        a name wins, as at run time; a TypeVar is ("typevar", name)."""
+        if name in self.typevars:
+            return ("typevar", name)
         for cls in self.classes:
             if cls.name == name:
                 return ("class", cls)
@@ -94,209 +128,475 @@ class ModuleSummary:
         return None
 
 
-def dotted_name(node: cst.BaseExpression) -> Optional[str]:
+# -- reading expressions -------------------------------------------------------
+
+def ast_dotted(node: ast.expr) -> Optional[str]:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
         node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
         return ".".join(reversed(parts))
     return None
 
 
-def decorator_name(decorator: cst.Decorator) -> str:
-    node = decorator.decorator
-    if isinstance(node, cst.Call):
+def ast_decorator_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
         node = node.func
-    return dotted_name(node) or ""
+    return ast_dotted(node) or ""
 
 
-def string_value(node: cst.BaseExpression) -> Optional[str]:
-    """The value of a plain (non-f, non-bytes) string literal, else None."""
-    if isinstance(node, cst.SimpleString):
-        prefix = node.prefix.lower()
-        if "b" in prefix:
-            return None
-        if prefix in ("", "u", "r"):
-            # Most literals need no evaluation (libcst's evaluated_value
-            # compiles each one with ast.literal_eval).
-            raw = node.value[len(node.prefix):]
-            quote = raw[:3] if raw[:3] in ('"""', "'''") else raw[:1]
-            body = raw[len(quote):-len(quote)]
-            if "\\" not in body and "\r" not in body:
-                return body
-        try:
-            value = node.evaluated_value
-        except Exception:  # noqa: BLE001 - libcst raises plain exceptions on odd literals
-            return None
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        pieces: list[str] = []
-        stack: list[cst.BaseExpression] = [node]
-        while stack:
-            current = stack.pop()
-            if isinstance(current, cst.ConcatenatedString):
-                stack.append(current.right)
-                stack.append(current.left)
-                continue
-            piece = string_value(current)
-            if piece is None:
-                return None
-            pieces.append(piece)
-        return "".join(pieces)
-    return None
-
-
-def type_expr(node: Optional[cst.BaseExpression], depth: int = 0) -> TypeExpr:
+def annotation(node: Optional[ast.expr], depth: int = 0) -> TypeExpr:
     """Read an annotation expression into a TypeExpr."""
     if node is None or depth > 20:
         return UNREAD
-    name = dotted_name(node)
+    name = ast_dotted(node)
     if name is not None:
         return TypeExpr(name)
-    if isinstance(node, cst.Subscript):
-        base = dotted_name(node.value)
+    if isinstance(node, ast.Subscript):
+        base = ast_dotted(node.value)
         if base is None:
             return UNREAD
-        args: list[TypeExpr] = []
-        for element in node.slice:
-            if isinstance(element.slice, cst.Index):
-                args.append(_type_arg(element.slice.value, depth + 1))
-        return TypeExpr(base, tuple(args))
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-        return TypeExpr("|", (type_expr(node.left, depth + 1), type_expr(node.right, depth + 1)))
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        text = string_value(node)
-        if text is None:
-            return UNREAD
-        try:
-            return type_expr(cst.parse_expression(text.strip()), depth + 1)
-        except Exception:  # noqa: BLE001 - any unparsable string annotation is unread
-            return UNREAD
-    if isinstance(node, cst.Ellipsis):
-        return TypeExpr("...")
+        elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        return TypeExpr(base, tuple(_type_arg(e, depth + 1) for e in elements))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return TypeExpr("|", (annotation(node.left, depth + 1), annotation(node.right, depth + 1)))
+    if isinstance(node, ast.Constant):
+        if node.value is None:
+            return TypeExpr("None")
+        if node.value is Ellipsis:
+            return TypeExpr("...")
+        if isinstance(node.value, str):
+            try:
+                parsed = ast.parse(node.value.strip(), mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return UNREAD
+            return annotation(parsed, depth + 1)
     return UNREAD
 
 
-def _type_arg(node: cst.BaseExpression, depth: int) -> TypeExpr:
+def _type_arg(node: ast.expr, depth: int) -> TypeExpr:
     # Inside Literal[...] strings are values, not forward references.
-    if isinstance(node, cst.SimpleString):
-        text = string_value(node)
-        if text is not None and not text.isidentifier() and "." not in text and "[" not in text:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, str) and (not value.isidentifier() and "." not in value and "[" not in value):
             return TypeExpr("<str>")
-    if isinstance(node, cst.Integer):
-        return TypeExpr("<int>")
-    if isinstance(node, cst.Float):
-        return TypeExpr("<float>")
-    if isinstance(node, cst.List):
+        if isinstance(value, bool):
+            return TypeExpr("<bool>")
+        if isinstance(value, int):
+            return TypeExpr("<int>")
+        if isinstance(value, float):
+            return TypeExpr("<float>")
+        if isinstance(value, bytes):
+            return TypeExpr("<bytes>")
+    if isinstance(node, ast.List):
         return UNREAD  # Callable[[...], R] parameter lists
-    return type_expr(node, depth)
+    return annotation(node, depth)
 
 
-def literal_kind(node: cst.BaseExpression) -> str:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-        if isinstance(node, cst.SimpleString) and "b" in node.prefix.lower():
-            return "bytes"
+def literal_kind(node: Optional[ast.expr]) -> str:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if value is None:
+            return "None"
+        if isinstance(value, bool):
+            return "bool"
+        for kind in (str, bytes, int, float):
+            if isinstance(value, kind):
+                return kind.__name__
+        return "other"
+    if isinstance(node, ast.JoinedStr):
         return "str"
-    if isinstance(node, cst.Integer):
-        return "int"
-    if isinstance(node, cst.Float):
-        return "float"
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
-        return literal_kind(node.expression)
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
-        return "bool"
-    if isinstance(node, cst.Name) and node.value == "None":
-        return "None"
-    if isinstance(node, cst.Call) and dotted_name(node.func) in ("auto", "enum.auto"):
+    if isinstance(node, ast.Call) and ast_dotted(node.func) in ("auto", "enum.auto"):
         return "auto"
     return "other"
 
 
-def summarize_function(node: cst.FunctionDef) -> FunctionSummary:
+MAX_SHAPE_DEPTH = 6
+
+
+def shape(node: Optional[ast.expr], locals_: dict[str, list[ast.expr]], params: dict[str, Optional[TypeExpr]],
+          depth: int = 0, seen: frozenset[str] = frozenset()) -> TypeExpr:
+    """The shape of an expression a function returns (see TypeExpr)."""
+    if node is None:
+        return TypeExpr("None")
+    if depth > MAX_SHAPE_DEPTH:
+        return UNREAD
+    kind = literal_kind(node)
+    if kind not in ("other", "auto"):
+        return TypeExpr("None") if kind == "None" else TypeExpr(f"<{kind}>")
+    if isinstance(node, ast.Name):
+        if node.id in params and node.id not in locals_:
+            return TypeExpr("<param>", (TypeExpr(node.id), params[node.id] or UNREAD))
+        if node.id in locals_ and node.id not in seen:
+            options = [shape(v, locals_, params, depth + 1, seen | {node.id}) for v in locals_[node.id]]
+            return options[0] if len(options) == 1 else TypeExpr("|", tuple(options))
+        if node.id in locals_:
+            return UNREAD
+        return TypeExpr("<value>", (TypeExpr(node.id),))
+    if isinstance(node, ast.Attribute):
+        dotted = ast_dotted(node)
+        if dotted is not None and dotted.split(".", 1)[0] not in locals_ and dotted.split(".", 1)[0] not in params:
+            return TypeExpr("<value>", (TypeExpr(dotted),))
+        return TypeExpr("<attr>", (shape(node.value, locals_, params, depth + 1, seen), TypeExpr(node.attr)))
+    if isinstance(node, ast.Call):
+        callee = node.func
+        dotted = ast_dotted(callee)
+        if dotted is not None and dotted.split(".", 1)[0] not in locals_ and dotted.split(".", 1)[0] not in params:
+            func = TypeExpr(dotted)
+        else:
+            func = shape(callee, locals_, params, depth + 1, seen)
+        keywords = tuple(TypeExpr(f"={k.arg}", (shape(k.value, locals_, params, depth + 1, seen),))
+                         for k in node.keywords if k.arg is not None)
+        positional = tuple(shape(a, locals_, params, depth + 1, seen) for a in node.args[:3]
+                           if not isinstance(a, ast.Starred))
+        return TypeExpr("<call>", (func, TypeExpr("=*", positional), *keywords))
+    if isinstance(node, (ast.Tuple, ast.Set, ast.List)):
+        name = {ast.Tuple: "<tuple>", ast.Set: "<set>", ast.List: "<list>"}[type(node)]
+        return TypeExpr(name, tuple(shape(e, locals_, params, depth + 1, seen) for e in node.elts[:8]
+                                    if not isinstance(e, ast.Starred)))
+    if isinstance(node, ast.Dict):
+        items: list[TypeExpr] = []
+        for key, value in list(zip(node.keys, node.values))[:8]:
+            if key is None:
+                continue
+            items.append(shape(key, locals_, params, depth + 1, seen))
+            items.append(shape(value, locals_, params, depth + 1, seen))
+        return TypeExpr("<dict>", tuple(items))
+    if isinstance(node, ast.BinOp):
+        return TypeExpr("<binop>", (TypeExpr(type(node.op).__name__), shape(node.left, locals_, params, depth + 1, seen),
+                                    shape(node.right, locals_, params, depth + 1, seen)))
+    if isinstance(node, ast.IfExp):
+        return TypeExpr("|", (shape(node.body, locals_, params, depth + 1, seen),
+                              shape(node.orelse, locals_, params, depth + 1, seen)))
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)):
+        kind_name = {ast.ListComp: "<list>", ast.GeneratorExp: "<generator>", ast.SetComp: "<set>",
+                     ast.DictComp: "<dict>"}[type(node)]
+        return TypeExpr(kind_name, (UNREAD,) if kind_name != "<dict>" else (UNREAD, UNREAD))
+    if isinstance(node, ast.Await):
+        return TypeExpr("<await>", (shape(node.value, locals_, params, depth + 1, seen),))
+    return UNREAD
+
+
+class _ReturnCollector(ast.NodeVisitor):
+    """Return statements and local assignments of one function body (not of
+    nested functions or classes)."""
+
+    def __init__(self) -> None:
+        self.returns: list[Optional[ast.expr]] = []
+        self.locals: dict[str, list[ast.expr]] = {}
+        self.yields = False
+
+    def visit_FunctionDef(self, node) -> None:  # nested definitions are their own
+        return
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_ClassDef = visit_FunctionDef
+    visit_Lambda = visit_FunctionDef
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self.returns.append(node.value)
+
+    def visit_Yield(self, node) -> None:
+        self.yields = True
+
+    visit_YieldFrom = visit_Yield
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._bind(target, node.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, node.value)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            self.locals.setdefault(node.target.id, []).append(ast.BinOp(node.target, node.op, node.value))
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._bind(node.target, node.value)
+        self.generic_visit(node)
+
+    def _bind(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            self.locals.setdefault(target.id, []).append(value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:  # unpacked: unknown items
+                name = element.value if isinstance(element, ast.Starred) else element
+                if isinstance(name, ast.Name):
+                    self.locals.setdefault(name.id, []).append(ast.Constant(Ellipsis))
+
+    def _loop_target(self, target: ast.expr) -> None:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                self.locals.setdefault(node.id, []).append(ast.Constant(Ellipsis))
+
+    def visit_For(self, node) -> None:
+        self._loop_target(node.target)
+        self.generic_visit(node)
+
+    visit_AsyncFor = visit_For
+
+    def visit_With(self, node) -> None:
+        for item in node.items:
+            if item.optional_vars is not None:
+                self._loop_target(item.optional_vars)
+        self.generic_visit(node)
+
+    visit_AsyncWith = visit_With
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.locals.setdefault(node.name, []).append(ast.Constant(Ellipsis))
+        self.generic_visit(node)
+
+
+MAX_RETURNS = 8
+
+
+def returned_shapes(node, params: dict[str, Optional[TypeExpr]]) -> tuple[TypeExpr, ...]:
+    """The shapes of what an unannotated function returns (empty: nothing read)."""
+    collector = _ReturnCollector()
+    for statement in node.body:
+        collector.visit(statement)
+    if collector.yields:
+        return (TypeExpr("<generator>", (UNREAD,)),)
+    if not collector.returns:
+        return (TypeExpr("None"),) if _falls_through_only(node) else ()
+    shapes = [shape(value, collector.locals, params) for value in collector.returns[:MAX_RETURNS]]
+    if len(collector.returns) > MAX_RETURNS:
+        shapes.append(UNREAD)
+    return tuple(shapes)
+
+
+def _falls_through_only(node) -> bool:
+    """A body that only falls off its end returns None, unless it raises (an
+    abstract method or a stub body says nothing)."""
+    body = node.body
+    if len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        return False  # docstring or `...` only
+    if len(body) == 2 and isinstance(body[0], ast.Expr) and isinstance(body[1], (ast.Expr, ast.Pass)):
+        return False
+    return not any(isinstance(n, ast.Raise) for n in ast.walk(node))
+
+
+# -- definitions ---------------------------------------------------------------
+
+def summarize_function(node, with_returned: bool = True) -> FunctionSummary:
     params: list[tuple[str, Optional[TypeExpr]]] = []
-    p = node.params
-    for param in (*p.posonly_params, *p.params, *p.kwonly_params):
-        params.append((param.name.value, type_expr(param.annotation.annotation) if param.annotation else None))
-    for star in (p.star_arg, p.star_kwarg):
-        if isinstance(star, cst.Param):
-            params.append(("*" + star.name.value, None))
-    returns = type_expr(node.returns.annotation) if node.returns else None
+    kinds: list[str] = []
+    defaults: list[bool] = []
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    first_default = len(positional) - len(a.defaults)
+    for i, arg in enumerate(positional):
+        params.append((arg.arg, annotation(arg.annotation) if arg.annotation is not None else None))
+        kinds.append("posonly" if i < len(a.posonlyargs) else "pos")
+        defaults.append(i >= first_default)
+    if a.vararg is not None:
+        params.append(("*" + a.vararg.arg, annotation(a.vararg.annotation) if a.vararg.annotation else None))
+        kinds.append("var")
+        defaults.append(True)
+    for arg, default in zip(a.kwonlyargs, a.kw_defaults):
+        params.append((arg.arg, annotation(arg.annotation) if arg.annotation is not None else None))
+        kinds.append("kwonly")
+        defaults.append(default is not None)
+    if a.kwarg is not None:
+        params.append(("**" + a.kwarg.arg, annotation(a.kwarg.annotation) if a.kwarg.annotation else None))
+        kinds.append("varkw")
+        defaults.append(True)
+    returns = annotation(node.returns) if node.returns is not None else None
+    returned: tuple[TypeExpr, ...] = ()
+    if returns is None and with_returned:
+        returned = returned_shapes(node, dict(params))
     return FunctionSummary(
-        name=node.name.value,
+        name=node.name,
         params=tuple(params),
         returns=returns,
-        decorators=tuple(decorator_name(d) for d in node.decorators),
+        decorators=tuple(ast_decorator_name(d) for d in node.decorator_list),
+        kinds=tuple(kinds),
+        defaults=tuple(defaults),
+        returned=returned,
+        is_async=isinstance(node, ast.AsyncFunctionDef),
     )
+
+
+def _merge_overloads(functions: list[FunctionSummary]) -> list[FunctionSummary]:
+    """One summary per name: an @overload set becomes the first signature with
+    every signature in `overloads` and the union of their returns; otherwise
+    the last definition wins (as at run time)."""
+    by_name: dict[str, list[FunctionSummary]] = {}
+    for function in functions:
+        by_name.setdefault(function.name, []).append(function)
+    merged: list[FunctionSummary] = []
+    for name, defs in by_name.items():
+        signatures = [d for d in defs if any(x.rsplit(".", 1)[-1] == "overload" for x in d.decorators)]
+        if not signatures:
+            merged.append(defs[-1])
+            continue
+        returns = [s.returns or UNREAD for s in signatures]
+        first = signatures[0]
+        others = tuple(x for x in first.decorators if x.rsplit(".", 1)[-1] != "overload")
+        merged.append(FunctionSummary(first.name, first.params,
+                                      returns[0] if len(returns) == 1 else TypeExpr("|", tuple(returns)),
+                                      others, first.kinds, first.defaults, tuple(signatures),
+                                      is_async=first.is_async))
+    return merged
 
 
 MEMORY_ATTRIBUTE_NAMES = ("sensory_memory", "short_term_memory")
 
 
-def _instance_attributes(node: cst.FunctionDef, summary: FunctionSummary) -> list[tuple[str, TypeExpr]]:
+def _instance_attributes(node, summary: FunctionSummary) -> list[tuple[str, TypeExpr]]:
     """`self.x: T = ...`, `self.x = <annotated parameter>` and `self.x = ctx.short_term_memory`
     in a method's top-level statements: what instance attributes hold."""
-    if not summary.params or not isinstance(node.body, cst.IndentedBlock):
+    if not summary.params:
         return []
     self_name = summary.params[0][0]
     annotations = dict(summary.params)
     found: list[tuple[str, TypeExpr]] = []
-    for statement in node.body.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
+    for statement in node.body:
+        declared: Optional[TypeExpr]
+        if isinstance(statement, ast.AnnAssign):
+            target, declared = statement.target, annotation(statement.annotation)
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, declared = statement.targets[0], None
+            value = statement.value
+            if isinstance(value, ast.Name) and annotations.get(value.id) is not None:
+                declared = annotations[value.id]
+            elif isinstance(value, ast.Attribute) and value.attr in MEMORY_ATTRIBUTE_NAMES:
+                declared = TypeExpr("<memory>")
+            elif (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                  and value.func.attr == "new_object"):
+                declared = TypeExpr("<memory>")
+        else:
             continue
-        for small in statement.body:
-            if isinstance(small, cst.AnnAssign):
-                target, annotation = small.target, type_expr(small.annotation.annotation)
-            elif isinstance(small, cst.Assign) and len(small.targets) == 1:
-                target, annotation = small.targets[0].target, None
-                value = small.value
-                if isinstance(value, cst.Name) and annotations.get(value.value) is not None:
-                    annotation = annotations[value.value]
-                elif isinstance(value, cst.Attribute) and value.attr.value in MEMORY_ATTRIBUTE_NAMES:
-                    annotation = TypeExpr("<memory>")
-                elif (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
-                      and value.func.attr.value == "new_object"):
-                    annotation = TypeExpr("<memory>")
-            else:
-                continue
-            if (annotation is not None and isinstance(target, cst.Attribute)
-                    and isinstance(target.value, cst.Name) and target.value.value == self_name):
-                found.append((target.attr.value, annotation))
+        if (declared is not None and isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name) and target.value.id == self_name):
+            found.append((target.attr, declared))
     return found
 
 
-def summarize_class(node: cst.ClassDef) -> ClassSummary:
+def static_condition(test: ast.expr, version: PythonVersion) -> Optional[bool]:
+    """The value of `sys.version_info >= (3, 11)`-style and `sys.platform == "x"`
+    tests for the target, None for anything else."""
+    if isinstance(test, ast.BoolOp):
+        values = [static_condition(v, version) for v in test.values]
+        if isinstance(test.op, ast.And):
+            return False if False in values else (True if all(v is True for v in values) else None)
+        return True if True in values else (False if all(v is False for v in values) else None)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = static_condition(test.operand, version)
+        return None if inner is None else not inner
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    left, op, right = ast_dotted(test.left), test.ops[0], test.comparators[0]
+    if left in ("sys.version_info", "version_info") and isinstance(right, ast.Tuple):
+        try:
+            wanted = tuple(int(e.value) for e in right.elts if isinstance(e, ast.Constant))
+        except (TypeError, ValueError):
+            return None
+        have = version[: len(wanted)]
+        compare = {ast.GtE: have >= wanted, ast.Gt: have > wanted, ast.Lt: have < wanted,
+                   ast.LtE: have <= wanted, ast.Eq: have == wanted, ast.NotEq: have != wanted}
+        return compare.get(type(op))
+    if left in ("sys.platform",) and isinstance(right, ast.Constant) and isinstance(right.value, str):
+        if isinstance(op, ast.Eq):
+            return sys.platform == right.value
+        if isinstance(op, ast.NotEq):
+            return sys.platform != right.value
+    return None
+
+
+def _live_statements(statements: Sequence[ast.stmt], version: PythonVersion) -> list[ast.stmt]:
+    """The statements of a block with version/platform branches decided and
+    other `if`/`try` blocks flattened (TYPE_CHECKING imports, fallbacks)."""
+    live: list[ast.stmt] = []
+    for statement in statements:
+        if isinstance(statement, ast.If):
+            decided = static_condition(statement.test, version)
+            if decided is True:
+                live.extend(_live_statements(statement.body, version))
+            elif decided is False:
+                live.extend(_live_statements(statement.orelse, version))
+            else:
+                live.extend(_live_statements(statement.body, version))
+                live.extend(_live_statements(statement.orelse, version))
+        elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
+            live.extend(_live_statements(statement.body, version))  # type: ignore[attr-defined]
+            for handler in statement.handlers:  # type: ignore[attr-defined]
+                # `except ImportError:` fallbacks: the first binding of a name wins.
+                for inner in _live_statements(handler.body, version):
+                    if not _rebinds(inner, live):
+                        live.append(inner)
+        else:
+            live.append(statement)
+    return live
+
+
+def _bound_names(statement: ast.stmt) -> set[str]:
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {statement.name}
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".", 1)[0] for a in statement.names}
+    if isinstance(statement, ast.Assign):
+        return {t.id for t in statement.targets if isinstance(t, ast.Name)}
+    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        return {statement.target.id}
+    return set()
+
+
+def _rebinds(statement: ast.stmt, earlier: list[ast.stmt]) -> bool:
+    names = _bound_names(statement)
+    return bool(names) and any(names & _bound_names(e) for e in earlier)
+
+
+def _plain_serializer(decorator: ast.expr) -> bool:
+    """`@model_serializer` that replaces the dump (a "wrap" serializer calls the
+    default one, so it keeps whatever the fields hold)."""
+    if ast_decorator_name(decorator).rsplit(".", 1)[-1] != "model_serializer":
+        return False
+    if isinstance(decorator, ast.Call):
+        for keyword in decorator.keywords:
+            if keyword.arg == "mode" and isinstance(keyword.value, ast.Constant) and keyword.value.value == "wrap":
+                return False
+    return True
+
+
+def summarize_class(node: ast.ClassDef, version: PythonVersion = RUNNING_VERSION,
+                    with_returned: bool = True) -> ClassSummary:
     fields: list[tuple[str, TypeExpr]] = []
     methods: list[FunctionSummary] = []
     members: list[tuple[str, str]] = []
     has_serializer = False
-    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-    for statement in body:
-        if isinstance(statement, cst.FunctionDef):
-            summary = summarize_function(statement)
+    for statement in _live_statements(node.body, version):
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            summary = summarize_function(statement, with_returned)
             methods.append(summary)
             fields.extend(_instance_attributes(statement, summary))
-            if any(d.rsplit(".", 1)[-1] == "model_serializer" for d in summary.decorators):
+            if any(_plain_serializer(d) for d in statement.decorator_list):
                 has_serializer = True
-            continue
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                fields.append((small.target.value, type_expr(small.annotation.annotation)))
-            elif isinstance(small, cst.Assign) and len(small.targets) == 1:
-                target = small.targets[0].target
-                if isinstance(target, cst.Name):
-                    members.append((target.value, literal_kind(small.value)))
-    bases = tuple(type_expr(arg.value) for arg in node.bases if arg.keyword is None and not arg.star)
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            fields.append((statement.target.id, annotation(statement.annotation)))
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name):
+                members.append((target.id, literal_kind(statement.value)))
+    bases = tuple(annotation(base) for base in node.bases if not isinstance(base, ast.Starred))
     return ClassSummary(
-        name=node.name.value,
+        name=node.name,
         bases=bases,
-        decorators=tuple(decorator_name(d) for d in node.decorators),
+        decorators=tuple(ast_decorator_name(d) for d in node.decorator_list),
         fields=tuple(fields),
-        methods=tuple(methods),
+        methods=tuple(_merge_overloads(methods)),
         members=tuple(members),
         has_model_serializer=has_serializer,
     )
@@ -316,97 +616,112 @@ def absolute_import(module_name: str, is_package: bool, level: int, target: str)
     return ".".join(parts)
 
 
-def summarize_module(module: cst.Module, name: str, path: str, is_package: bool) -> ModuleSummary:
+TYPEVAR_FACTORIES = frozenset({"TypeVar", "typing.TypeVar", "typing_extensions.TypeVar", "ParamSpec",
+                               "typing.ParamSpec", "typing_extensions.ParamSpec"})
+
+
+def summarize_module(tree: ast.Module, name: str, path: str, is_package: bool,
+                     version: PythonVersion = RUNNING_VERSION, with_returned: bool = True) -> ModuleSummary:
+    """The summary of a parsed module. `with_returned=False` skips reading
+    function bodies (stub files have none worth reading)."""
     imports: list[tuple[str, str]] = []
     star: list[str] = []
     classes: list[ClassSummary] = []
     functions: list[FunctionSummary] = []
     constants: list[tuple[str, str]] = []
     variables: list[tuple[str, TypeExpr]] = []
+    typevars: list[str] = []
 
-    def visit_block(statements: Sequence[cst.BaseStatement]) -> None:
-        for statement in statements:
-            if isinstance(statement, cst.ClassDef):
-                classes.append(summarize_class(statement))
-            elif isinstance(statement, cst.FunctionDef):
-                functions.append(summarize_function(statement))
-            elif isinstance(statement, cst.SimpleStatementLine):
-                for small in statement.body:
-                    visit_small(small)
-            elif isinstance(statement, cst.If):
-                # `if TYPE_CHECKING:` imports and version-dependent definitions.
-                visit_block(statement.body.body if isinstance(statement.body, cst.IndentedBlock) else ())
-                orelse = statement.orelse
-                while orelse is not None:
-                    if isinstance(orelse, cst.If):
-                        visit_block(orelse.body.body if isinstance(orelse.body, cst.IndentedBlock) else ())
-                        orelse = orelse.orelse
-                    else:
-                        visit_block(orelse.body.body if isinstance(orelse.body, cst.IndentedBlock) else ())
-                        orelse = None
-            elif isinstance(statement, cst.Try):
-                visit_block(statement.body.body if isinstance(statement.body, cst.IndentedBlock) else ())
-                for handler in statement.handlers:
-                    visit_block(handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ())
-
-    def visit_small(small: cst.BaseSmallStatement) -> None:
-        if isinstance(small, cst.Import):
-            for alias in small.names:
-                full = dotted_name(alias.name) or ""
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    imports.append((alias.asname.name.value, full))
-                else:
-                    top = full.split(".", 1)[0]
-                    imports.append((top, top))
-        elif isinstance(small, cst.ImportFrom):
-            source = dotted_name(small.module) if small.module is not None else ""
-            base = absolute_import(name, is_package, len(small.relative), source or "")
-            if isinstance(small.names, cst.ImportStar):
-                star.append(base)
-                return
-            for alias in small.names:
-                imported = dotted_name(alias.name) or ""
-                local = imported
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    local = alias.asname.name.value
-                imports.append((local, f"{base}.{imported}" if base else imported))
-        elif isinstance(small, cst.Assign) and len(small.targets) == 1:
-            target = small.targets[0].target
-            if isinstance(target, cst.Name):
-                record_binding(target.value, small.value, None)
-        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-            record_binding(small.target.value, small.value, small.annotation.annotation)
-
-    def record_binding(target: str, value: Optional[cst.BaseExpression], annotation) -> None:
-        text = string_value(value) if value is not None else None
-        if text is not None:
-            constants.append((target, text))
+    def record_binding(target: str, value: Optional[ast.expr], declared: Optional[ast.expr]) -> None:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            constants.append((target, value.value))
             return
-        if annotation is not None:
-            if dotted_name(annotation) not in ("TypeAlias", "typing.TypeAlias"):
-                variables.append((target, type_expr(annotation)))
-                return
+        if declared is not None and ast_dotted(declared) not in ("TypeAlias", "typing.TypeAlias",
+                                                                 "typing_extensions.TypeAlias"):
+            variables.append((target, annotation(declared)))
+            return
         if value is None:
             return
-        if isinstance(value, cst.Call):
-            callee = dotted_name(value.func)
-            if callee is not None:
+        if isinstance(value, ast.Call):
+            callee = ast_dotted(value.func)
+            if callee in TYPEVAR_FACTORIES:
+                typevars.append(target)
+            elif callee is not None:
                 variables.append((target, TypeExpr("<call>", (TypeExpr(callee),))))
             return
-        if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript, cst.BinaryOperation)):
-            expr = type_expr(value)
+        if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript, ast.BinOp)):
+            expr = annotation(value)
             if expr != UNREAD:
                 variables.append((target, TypeExpr("<value>", (expr,))))
 
-    visit_block(module.body)
+    for statement in _live_statements(tree.body, version):
+        if isinstance(statement, ast.ClassDef):
+            classes.append(summarize_class(statement, version, with_returned))
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions.append(summarize_function(statement, with_returned))
+        elif isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname is not None:
+                    imports.append((alias.asname, alias.name))
+                else:
+                    top = alias.name.split(".", 1)[0]
+                    imports.append((top, top))
+        elif isinstance(statement, ast.ImportFrom):
+            base = absolute_import(name, is_package, statement.level, statement.module or "")
+            for alias in statement.names:
+                if alias.name == "*":
+                    star.append(base)
+                    continue
+                local = alias.asname or alias.name
+                imports.append((local, f"{base}.{alias.name}" if base else alias.name))
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name):
+                record_binding(target.id, statement.value, None)
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            record_binding(statement.target.id, statement.value, statement.annotation)
+        elif type(statement).__name__ == "TypeAlias":  # `type X = ...` (3.12)
+            variables.append((statement.name.id, TypeExpr("<value>", (annotation(statement.value),))))  # type: ignore[attr-defined]
+    # Later definitions of a name win: keep the last of each.
     return ModuleSummary(
         name=name,
         path=path,
         is_package=is_package,
-        imports=tuple(imports),
+        imports=tuple(_last_wins(imports)),
         star_imports=tuple(star),
-        classes=tuple(classes),
-        functions=tuple(functions),
-        constants=tuple(constants),
-        variables=tuple(variables),
+        classes=tuple(_last_wins_by_name(classes)),
+        functions=tuple(_merge_overloads(functions)),
+        constants=tuple(_last_wins(constants)),
+        variables=tuple(_last_wins(variables)),
+        typevars=tuple(typevars),
     )
+
+
+def _last_wins(pairs: list) -> list:
+    seen: dict = {}
+    for key, value in pairs:
+        seen.pop(key, None)
+        seen[key] = value
+    return list(seen.items())
+
+
+def _last_wins_by_name(classes: list[ClassSummary]) -> list[ClassSummary]:
+    by_name: dict[str, ClassSummary] = {}
+    for cls in classes:
+        by_name.pop(cls.name, None)
+        by_name[cls.name] = cls
+    return list(by_name.values())
+
+
+def empty_summary(name: str, path: str, is_package: bool) -> ModuleSummary:
+    return ModuleSummary(name, path, is_package, (), (), (), (), (), ())
+
+
+def summarize_text(text: str, name: str, path: str, is_package: bool,
+                   version: PythonVersion = RUNNING_VERSION) -> Optional[ModuleSummary]:
+    """The summary of a module's source, or None when Python cannot parse it."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return summarize_module(tree, name, path, is_package, version, with_returned=not path.endswith(".pyi"))

@@ -119,6 +119,16 @@ class Dumped(Value):
     how: str
     text: str = ""
     origin: Optional[Loc] = None
+    # model_dump(include=/exclude=) with literal names: (names, include?).
+    fields: Optional[tuple[tuple[str, ...], bool]] = None
+
+
+@dataclass(frozen=True)
+class Awaitable(Value):
+    """A coroutine or other awaitable whose `await` gives `result`."""
+
+    result: Value
+    origin: Optional[Loc] = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The runtime oracle: static and runtime verdicts must agree on every runnable fixture.
 
-A fixture file that defines a top-level `run_fixture(ctx)` is imported (with
+A fixture file that defines a top-level `run_fixture(ctx)` (or `async def
+run_fixture(ctx)`, run with asyncio) is imported (with
 the `flink_agents` stand-in of tests/runtime on sys.path) and run against
 memories that enforce the value contract and record rejected `set()` calls.
 The `set()` calls rejected at runtime in that file must be exactly the
@@ -15,6 +16,8 @@ verdict.
 from __future__ import annotations
 
 import ast
+import asyncio
+import inspect
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -99,7 +102,10 @@ def run_runtime(path: Path, import_fixture: Any, runtime: ModuleType) -> Any:
     """Run the fixture's `run_fixture` against contract-enforcing memories; return the context."""
     with import_fixture(path) as module:
         ctx = runtime.FakeRunnerContext()
-        module.run_fixture(ctx)
+        if inspect.iscoroutinefunction(module.run_fixture):  # async actions (durable_execute_async)
+            asyncio.run(module.run_fixture(ctx))
+        else:
+            module.run_fixture(ctx)
     return ctx
 
 

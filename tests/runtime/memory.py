@@ -23,14 +23,15 @@ import io
 import pickle
 import sys
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from pydantic import PrivateAttr
 
 from flink_agents.api.events.event import Event
 from flink_agents.api.memory_object import MemoryObject, MemoryType
 from flink_agents.api.memory_reference import MemoryRef
-from flink_agents.api.runner_context import RunnerContext
+from flink_agents.api.resource import Resource, ResourceType
+from flink_agents.api.runner_context import AsyncExecutionResult, RunnerContext
 from memlint.contract import Violation, check_value
 
 __all__ = [
@@ -215,6 +216,9 @@ class FakeRunnerContext(RunnerContext):
             short_term_memory if short_term_memory is not None else ContractMemory(MemoryType.SHORT_TERM)
         )
         self.sent_events: list[Event] = []
+        self.resources: dict[str, Resource] = {}
+        self.durable_calls: list[str] = []
+        self._action_config: dict[str, Any] = {}
 
     @property
     def sensory_memory(self) -> ContractMemory:
@@ -226,6 +230,40 @@ class FakeRunnerContext(RunnerContext):
 
     def send_event(self, event: Event) -> None:
         self.sent_events.append(event)
+
+    def get_resource(self, name: str, type: ResourceType, metric_group: Any = None) -> Resource:
+        """The resource registered under `name` with `add_resource` (KeyError if none)."""
+        return self.resources[name]
+
+    def add_resource(self, name: str, resource: Resource) -> None:
+        """Register a resource for `get_resource` (what an agent's declarations do)."""
+        self.resources[name] = resource
+
+    @property
+    def action_config(self) -> dict[str, Any]:
+        return self._action_config
+
+    def durable_execute(
+        self,
+        func: Callable[..., Any],
+        *args: Any,
+        reconciler: Callable[[], Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Runs func(*args, **kwargs) and returns what it returns (no recovery here)."""
+        self.durable_calls.append(getattr(func, "__qualname__", repr(func)))
+        return func(*args, **kwargs)
+
+    def durable_execute_async(
+        self,
+        func: Callable[..., Any],
+        *args: Any,
+        reconciler: Callable[[], Any] | None = None,
+        **kwargs: Any,
+    ) -> AsyncExecutionResult:
+        """An awaitable that runs func(*args, **kwargs) when awaited and gives its result."""
+        self.durable_calls.append(getattr(func, "__qualname__", repr(func)))
+        return AsyncExecutionResult(None, func, args, kwargs)
 
     @property
     def rejections(self) -> list[Rejection]:

@@ -1,0 +1,141 @@
+"""Reading libcst nodes of the file being checked: dotted names, string
+literals, annotations (as summary.TypeExpr) and the signatures of functions
+defined inside function bodies. Other modules are summarized with `ast`
+(summary.py); this is for the nodes the interpreter and the fixer walk.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from .summary import UNREAD, FunctionSummary, TypeExpr
+
+
+def dotted_name(node: cst.BaseExpression) -> Optional[str]:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def decorator_name(decorator: cst.Decorator) -> str:
+    node = decorator.decorator
+    if isinstance(node, cst.Call):
+        node = node.func
+    return dotted_name(node) or ""
+
+
+def string_value(node: cst.BaseExpression) -> Optional[str]:
+    """The value of a plain (non-f, non-bytes) string literal, else None."""
+    if isinstance(node, cst.SimpleString):
+        prefix = node.prefix.lower()
+        if "b" in prefix:
+            return None
+        if prefix in ("", "u", "r"):
+            # Most literals need no evaluation (libcst's evaluated_value
+            # compiles each one with ast.literal_eval).
+            raw = node.value[len(node.prefix):]
+            quote = raw[:3] if raw[:3] in ('"""', "'''") else raw[:1]
+            body = raw[len(quote):-len(quote)]
+            if "\\" not in body and "\r" not in body:
+                return body
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - libcst raises plain exceptions on odd literals
+            return None
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        pieces: list[str] = []
+        stack: list[cst.BaseExpression] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.ConcatenatedString):
+                stack.append(current.right)
+                stack.append(current.left)
+                continue
+            piece = string_value(current)
+            if piece is None:
+                return None
+            pieces.append(piece)
+        return "".join(pieces)
+    return None
+
+
+def type_expr(node: Optional[cst.BaseExpression], depth: int = 0) -> TypeExpr:
+    """Read an annotation expression into a TypeExpr."""
+    if node is None or depth > 20:
+        return UNREAD
+    name = dotted_name(node)
+    if name is not None:
+        return TypeExpr(name)
+    if isinstance(node, cst.Subscript):
+        base = dotted_name(node.value)
+        if base is None:
+            return UNREAD
+        args: list[TypeExpr] = []
+        for element in node.slice:
+            if isinstance(element.slice, cst.Index):
+                args.append(_type_arg(element.slice.value, depth + 1))
+        return TypeExpr(base, tuple(args))
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        return TypeExpr("|", (type_expr(node.left, depth + 1), type_expr(node.right, depth + 1)))
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        text = string_value(node)
+        if text is None:
+            return UNREAD
+        try:
+            return type_expr(cst.parse_expression(text.strip()), depth + 1)
+        except Exception:  # noqa: BLE001 - any unparsable string annotation is unread
+            return UNREAD
+    if isinstance(node, cst.Ellipsis):
+        return TypeExpr("...")
+    return UNREAD
+
+
+def _type_arg(node: cst.BaseExpression, depth: int) -> TypeExpr:
+    # Inside Literal[...] strings are values, not forward references.
+    if isinstance(node, cst.SimpleString):
+        text = string_value(node)
+        if text is not None and not text.isidentifier() and "." not in text and "[" not in text:
+            return TypeExpr("<str>")
+    if isinstance(node, cst.Integer):
+        return TypeExpr("<int>")
+    if isinstance(node, cst.Float):
+        return TypeExpr("<float>")
+    if isinstance(node, cst.List):
+        return UNREAD  # Callable[[...], R] parameter lists
+    return type_expr(node, depth)
+
+
+def summarize_function(node: cst.FunctionDef) -> FunctionSummary:
+    """The signature of a function defined inside a body being interpreted."""
+    params: list[tuple[str, Optional[TypeExpr]]] = []
+    kinds: list[str] = []
+    defaults: list[bool] = []
+    p = node.params
+    for kind, group in (("posonly", p.posonly_params), ("pos", p.params), ("kwonly", p.kwonly_params)):
+        for param in group:
+            params.append((param.name.value, type_expr(param.annotation.annotation) if param.annotation else None))
+            kinds.append(kind)
+            defaults.append(param.default is not None)
+    for prefix, kind, star in (("*", "var", p.star_arg), ("**", "varkw", p.star_kwarg)):
+        if isinstance(star, cst.Param):
+            params.append((prefix + star.name.value, None))
+            kinds.append(kind)
+            defaults.append(True)
+    returns = type_expr(node.returns.annotation) if node.returns else None
+    return FunctionSummary(
+        name=node.name.value,
+        params=tuple(params),
+        returns=returns,
+        decorators=tuple(decorator_name(d) for d in node.decorators),
+        kinds=tuple(kinds),
+        defaults=tuple(defaults),
+        is_async=node.asynchronous is not None,
+    )

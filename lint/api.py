@@ -1,6 +1,7 @@
 """The Python API: lint a source text or a set of paths."""
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
@@ -24,7 +25,12 @@ def lint_source(
     comments are not applied and MEM100 is not reported (hosts such as flake8
     apply their own)."""
     settings = Settings.from_config(config or Config(), apply_noqa=apply_noqa)
-    return deep_call(check_text, path, source, settings, Path(path))
+    try:
+        os.fsencode(path)
+        fs_path = Path(path)
+    except UnicodeError:  # a lone surrogate: no file on disk can have this name
+        fs_path = Path("<string>")
+    return deep_call(check_text, path, source, settings, fs_path)
 
 
 def lint_paths(
@@ -32,12 +38,16 @@ def lint_paths(
     config: Config | None = None,
     *,
     jobs: int = 1,
+    errors: list | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics for every Python file under `paths`, sorted by path and
     position. Without `config`, each file follows the configuration nearest to
-    it, as on the command line."""
+    it, as on the command line. A file memlint fails on (a bug in memlint, a
+    worker process that dies) costs no other file its results: it is appended
+    to `errors` as a `memlint.isolation.InternalError` (path, one-line
+    message, traceback), or, without `errors`, reported as a RuntimeWarning."""
     settings = Settings.from_config(config or Config())
     if config is None:
         settings = replace(settings, hierarchical=True)
-    files = discover([str(p) for p in paths], config or Config())
-    return check_files(files, settings, jobs=jobs)
+    files = discover([str(p) for p in paths], config or Config(), hierarchical=config is None)
+    return check_files(files, settings, jobs=jobs, errors=errors)

@@ -29,7 +29,7 @@ class Finding:
     detail: str = ""  # MEM201: what the normalization leaves behind
     own_origin: bool = True  # False: origin is the container's (the items came with it)
     optional: bool = False  # the same value may also be None (the conversion needs a guard)
-    # For fixes (lint/fix.py): the unsafe option itself, and the options of the
+    # For fixes (lint/fix/plan.py): the unsafe option itself, and the options of the
     # written value that hold it, outermost first (a MEM105 key's last one is its dict).
     subject: Optional[Value] = field(default=None, compare=False, repr=False)
     chain: tuple[Value, ...] = field(default=(), compare=False, repr=False)
@@ -98,6 +98,9 @@ class Checker:
             finding = self._dumped(option, where)
             if finding is not None:
                 found.append(finding)
+        elif isinstance(option, Ref) and _ref_kind(option) is not None:
+            label, advice = _ref_kind(option)  # type: ignore[misc]
+            found.append(Finding("MEM106", label, advice, option.origin, where))
         elif isinstance(option, (Unknown, Ref, ClassRef, Awaitable)) and self.strict:
             found.append(Finding("MEM900", "", "", None, where))
 
@@ -176,6 +179,8 @@ class Checker:
             return short, f"str({{x}}), rebuild with {short}(...) on read"
         if "pathlib.PurePath" in mro:
             return short, f"str({{x}}), rebuild with {short}(...) on read"
+        if qualname == "builtins.object":
+            return "object() sentinel", "None or a str marker"
         if qualname == "builtins.complex":
             return "complex", "[{x}.real, {x}.imag]"
         if qualname in ("builtins.bytearray", "builtins.memoryview"):
@@ -269,11 +274,12 @@ class Checker:
                     enabled: frozenset[str], *, text: Optional[str] = None, module=None,
                     positions=None) -> list[Diagnostic]:
         """The diagnostics of a file's memory writes; with the file's text, parsed
-        module and positions, each carries the fix lint/fix.py plans for it."""
+        module and positions, each carries the fix lint/fix/plan.py plans for it."""
         result: list[Diagnostic] = []
         found: list[tuple[MemoryWrite, Finding]] = []
+        groups: list[list[int]] = []  # per diagnostic: its findings (indices into found)
         for write in writes:
-            seen: set[tuple] = set()
+            seen: dict[tuple, int] = {}
             strict_reported = False
             for finding in self.findings(write.value):
                 if finding.code not in enabled:
@@ -283,17 +289,28 @@ class Checker:
                         continue
                     strict_reported = True
                 diagnostic = self._diagnostic(path, write, finding, lines)
-                key = (diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.related)
-                if key in seen:
+                # One diagnostic per write, kind and place: the same value reached
+                # from several branches is one finding with every origin related.
+                key = (diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.end_line,
+                       diagnostic.end_column)
+                index = seen.get(key)
+                if index is not None:
+                    merged = result[index]
+                    related = merged.related + tuple(r for r in diagnostic.related if r not in merged.related)
+                    if related != merged.related:
+                        result[index] = replace(merged, related=related)
+                        groups[index].append(len(found))
+                        found.append((write, finding))
                     continue
-                seen.add(key)
+                seen[key] = len(result)
+                groups.append([len(found)])
                 result.append(diagnostic)
                 found.append((write, finding))
         if text is not None and module is not None and positions is not None and result:
-            from .fix import plan_fixes
+            from .fix.plan import plan_fixes
 
             try:
-                fixes = plan_fixes(self, text, module, positions, writes, found)
+                fixes = plan_fixes(self, text, module, positions, writes, found, groups)
             except Exception:  # noqa: BLE001 - a fix is an extra: planning one never costs the diagnostics
                 fixes = []
             result = [replace(d, fix=f) if f is not None else d for d, f in zip(result, fixes)]
@@ -320,8 +337,11 @@ class Checker:
         container_text = _snippet(lines, origin) if origin is not None else ""
         value_text = _snippet(lines, value_loc) or "the value"
         where = f'at memory path "{write.path}"' if write.path is not None else "in memory"
-        message = self._message(finding, expression, value_text, container_text or value_text, where, write.path,
-                                inside)
+        if finding.code == "MEM105":
+            message = self._key_message(finding, value_text, where, lines)
+        else:
+            message = self._message(finding, expression, value_text, container_text or value_text, where,
+                                    write.path, inside)
         rule = RULES[finding.code]
         return Diagnostic(
             path=path,
@@ -336,6 +356,28 @@ class Checker:
             url=rule.url(),
             noqa_lines=(write.call_loc.line, write.call_loc.end_line),
         )
+
+    def _key_message(self, finding: Finding, value_text: str, where: str, lines: Sequence[str]) -> str:
+        """MEM105: convert the keys of the dict that has them — the stored value
+        itself, or the dict inside it (not the list around it)."""
+        chain = finding.chain
+        if len(chain) < 2 or not isinstance(chain[-1], DictOf):
+            return (f"dict with {finding.type_name} keys stored {where}; convert the keys: "
+                    f"{{str(k): v for k, v in {_operand(value_text)}.items()}}")
+        holder = chain[-2]
+        if isinstance(holder, ListOf):
+            inner = " in a list"
+        elif isinstance(holder, DictOf):
+            inner = " in a dict value"
+        else:
+            inner = f" in a {getattr(holder, 'kind', 'container')}"
+        origin = chain[-1].origin
+        dict_text = _snippet(lines, origin) if origin is not None else ""
+        if dict_text:
+            return (f"dict with {finding.type_name} keys{inner} stored {where}; convert its keys: "
+                    f"{{str(k): v for k, v in {_operand(dict_text)}.items()}}")
+        return (f"dict with {finding.type_name} keys{inner} stored {where}; convert its keys where it enters: "
+                f"{{str(k): v for k, v in d.items()}}")
 
     def _message(self, finding: Finding, expression: str, value_text: str, items_text: str, where: str,
                  path: Optional[str], inside_call: bool) -> str:
@@ -377,12 +419,36 @@ class Checker:
 
 
 def _with_unpaired_reads(diagnostic: Diagnostic) -> Diagnostic:
-    from .fix import UNPAIRED
+    from .fix.plan import UNPAIRED
 
     if diagnostic.fix is None or UNPAIRED not in diagnostic.fix.message:
         return diagnostic
     note = diagnostic.fix.message[diagnostic.fix.message.index(UNPAIRED):]
     return replace(diagnostic, message=f"{diagnostic.message}; with the fix, {note}")
+
+
+def _ref_kind(option: Ref) -> Optional[tuple[str, str]]:
+    """(type name, conversion) of a Ref that is surely not data — a module, a
+    function, a lambda, a builtin function, Ellipsis — else None. Attributes
+    found as methods are not flagged: a descriptor or a field memlint reads
+    as a method (a NamedTuple field, `int.real`) may well be data; a name from
+    a package memlint does not read may be anything."""
+    import builtins
+
+    kind, name = option.kind, option.qualname
+    short = name.rsplit(".", 1)[-1]
+    if kind == "module":
+        return f"module {name}", "the module's name (a str), imported again on read"
+    if kind == "function":
+        label = "lambda" if name == "<lambda>" else f"function {short}"
+        return label, "what it returns, or its name (a str) to look it up on read"
+    if kind == "builtin":
+        if short in ("Ellipsis", "NotImplemented"):
+            return short, "None or a str marker"
+        found = getattr(builtins, short, None)
+        if callable(found) and not isinstance(found, type) and not short.startswith("_"):
+            return f"builtin function {short}", "what it returns, or its name (a str) to look it up on read"
+    return None
 
 
 def _operand(text: str) -> str:

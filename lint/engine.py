@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import bisect
-import fnmatch
 import gc
 import os
 import re
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence
@@ -19,13 +18,15 @@ from .config import Config
 from .diagnostics import Diagnostic
 from .noqa import apply_noqa, find_noqa
 from .rules import RULES, select_codes
-from .source import DecodeProblem, decode, line_starts, split_lines
+from .source import DecodeProblem, decode, line_starts, read_bytes, split_lines
 
 CANDIDATE = re.compile(r"\.\s*set\s*\(")
 CANDIDATE_BYTES = re.compile(rb"\.\s*set\s*\(")
 MEMORY_HINTS = (b"sensory_memory", b"short_term_memory", b"MemoryObject", b"new_object")
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "memlint.toml", ".git")
 RECURSION_LIMIT = 20000
+# Starting worker processes costs about what checking this many files does.
+MIN_FILES_FOR_WORKERS = 8
 STACK_SIZE = 512 * 1024 * 1024
 
 
@@ -43,6 +44,8 @@ class Settings:
     # command line's --select/--ignore/--extend-select/--strict, on top).
     hierarchical: bool = False
     overrides: tuple[tuple[str, object], ...] = ()
+    # Where results and summaries are cached on disk (None: no cache).
+    cache_dir: Optional[str] = None
 
     @classmethod
     def from_config(cls, config: Config, *, apply_noqa: bool = True,
@@ -51,9 +54,9 @@ class Settings:
             enabled = select_codes(config.select, config.ignore, config.extend_select, strict=config.strict)
         hints = MEMORY_HINTS + tuple(a.encode() for a in config.memory_attributes) + tuple(
             t.rsplit(".", 1)[-1].encode() for t in config.memory_types)
-        from .infer import MEMORY_ATTRIBUTES
+        from .summary import MEMORY_ATTRIBUTE_NAMES
 
-        return cls(config, enabled, hints, MEMORY_ATTRIBUTES + tuple(config.memory_attributes), apply_noqa)
+        return cls(config, enabled, hints, MEMORY_ATTRIBUTE_NAMES + tuple(config.memory_attributes), apply_noqa)
 
     def for_file(self, path: str) -> "Settings":
         """The settings of the nearest configuration above `path` (hierarchical mode)."""
@@ -68,7 +71,7 @@ class Settings:
             _config_by_directory[directory] = found
         if found is None or (self.config.root and Path(found).parent == Path(self.config.root)):
             return self
-        key = (str(found), self.overrides, self.apply_noqa)
+        key = (str(found), self.overrides, self.apply_noqa, self.cache_dir)
         cached = _settings_by_config.get(key)
         if cached is None:
             from .config import load_config
@@ -77,7 +80,7 @@ class Settings:
             if self.overrides:
                 config = config.model_copy(update=dict(self.overrides))
             cached = Settings.from_config(config, apply_noqa=self.apply_noqa)
-            cached = replace(cached, hierarchical=False)
+            cached = replace(cached, hierarchical=False, cache_dir=self.cache_dir)
             _settings_by_config[key] = cached
         return cached
 
@@ -88,21 +91,34 @@ _settings_by_config: dict[tuple, "Settings"] = {}
 
 
 def is_candidate(data: bytes, hints: Sequence[bytes]) -> bool:
-    """Can this file hold a memory write? (No parse: bytes only.)"""
-    return CANDIDATE_BYTES.search(data) is not None and any(hint in data for hint in hints)
+    """Can this file hold a memory write? (No parse: bytes only; a file with
+    non-ASCII text is also searched as Python reads identifiers: NFKC.)"""
+    if CANDIDATE_BYTES.search(data) is not None and any(hint in data for hint in hints):
+        return True
+    if data.isascii():
+        return False
+    from .syntax import nfkc
+
+    normalized = nfkc(data.decode("utf-8", "replace")).encode("utf-8", "replace")
+    return CANDIDATE_BYTES.search(normalized) is not None and any(hint in normalized for hint in hints)
 
 
 def may_hold_noqa(data: bytes) -> bool:
     return b"noqa" in data.lower() and b"MEM" in data.upper()
 
 
+_project_roots: dict[str, Optional[Path]] = {}
+
+
 def project_root(path: Path, config: Config) -> Optional[Path]:
     if config.root:
         return Path(config.root)
-    for directory in path.resolve().parents:
-        if any((directory / marker).exists() for marker in PROJECT_MARKERS):
-            return directory
-    return None
+    folder = str(path.resolve().parent)
+    if folder not in _project_roots:
+        _project_roots[folder] = next(
+            (directory for directory in Path(folder, "x").parents
+             if any((directory / marker).exists() for marker in PROJECT_MARKERS)), None)
+    return _project_roots[folder]
 
 
 def import_roots(path: Path, config: Config) -> tuple[str, tuple[str, ...], bool]:
@@ -132,25 +148,56 @@ def knowledge_for(config: Config, path: Optional[Path] = None):
     python = config.python
     if python and config.root and not os.path.isabs(os.path.expanduser(python)):
         python = os.path.join(config.root, python)
-    key = (python, config.flink_agents_version, str(root), os.environ.get("VIRTUAL_ENV"))
+    active = os.environ.get("VIRTUAL_ENV")
+    # Which of the project's .venv / venv exist is part of the key: a long-lived
+    # host (language server, API caller) sees a virtualenv created after its start.
+    venvs = tuple(os.path.isfile(os.path.join(root, name, "pyvenv.cfg")) for name in (".venv", "venv")) \
+        if root is not None and not python and not active else ()
+    key = (python, config.flink_agents_version, str(root), active, venvs)
     found = _knowledge_by_key.get(key)
     if found is None:
         try:
             found = Knowledge(find_environment(python, root), flink_stub_set(config.flink_agents_version))
         except EnvironmentProblem as exc:
-            where = f" (in {config.root})" if config.root else ""
-            raise ConfigError(f"{exc}{where}") from None
+            raise ConfigError(f"{_setting_source(config)}python: {exc}") from None
         _knowledge_by_key[key] = found
     return found
 
 
+def _setting_source(config: Config) -> str:
+    """`path: [tool.memlint]: ` (or `path: ` for a memlint.toml) of the file a
+    configuration came from, for messages about one of its settings."""
+    source = getattr(config, "source_of", lambda _: None)("python")  # the file that set it (extend)
+    if source and os.path.isfile(source):
+        found: Optional[Path] = Path(source)
+    elif config.root:
+        from .config import find_config_file
+
+        found = find_config_file(Path(config.root))
+        if found is None or found.parent != Path(config.root):
+            return f"{config.root}: "
+    else:
+        return ""
+    return f"{found}: " if found.name == "memlint.toml" else f"{found}: [tool.memlint]: "
+
+
 def _ignored_here(display_path: str, config: Config) -> frozenset[str]:
-    if not config.per_file_ignores:
+    """Codes that per-file-ignores / extend-per-file-ignores turn off for this
+    file: patterns with gitignore's semantics relative to the configuration's
+    folder (a name without `/` matches at any depth); `!pattern` means every
+    file the pattern does not match, as in Ruff."""
+    patterns = config.all_per_file_ignores
+    if not patterns:
         return frozenset()
+    from .discover import gitwildmatch
+
     relative = _relative(display_path, config)
+    if relative.startswith("../"):
+        relative = relative.rsplit("/", 1)[-1]  # outside the configuration's folder: the name only
     ignored: set[str] = set()
-    for pattern, codes in config.per_file_ignores.items():
-        if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(os.path.basename(relative), pattern):
+    for pattern, codes in patterns.items():
+        negated = pattern.startswith("!")
+        if gitwildmatch(pattern[1:] if negated else pattern).match_file(relative) != negated:
             for code in codes:
                 ignored.update(c for c in RULES if c.startswith(code) or code in ("ALL", "MEM"))
     return frozenset(ignored)
@@ -189,40 +236,62 @@ def _parse_failure(display_path: str, text: str, exc) -> Diagnostic:
                         f"libcst cannot parse this file (Python accepts it): {message}")
 
 
-def _inside_definition(module, positions, line: int) -> bool:
-    """Is `line` inside a top-level def or class? (Top-level statements without
-    positions are ones that hold no candidate: a hint there counts as global.)"""
+def _definition_spans(module, positions) -> list[tuple[int, int]]:
+    """(first, last) lines of the top-level defs and classes that have positions
+    (top-level statements without positions hold no candidate), in order."""
     import libcst as cst
 
+    spans: list[tuple[int, int]] = []
     for statement in module.body:
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             rng = positions.get(statement)
-            if rng is not None and rng.start.line <= line <= rng.end.line:
-                return True
-    return False
+            if rng is not None:
+                spans.append((rng.start.line, rng.end.line))
+    return spans
 
 
-def check_text(display_path: str, text: str, settings: Settings, fs_path: Optional[Path] = None) -> list[Diagnostic]:
-    """All diagnostics of one module's text (noqa applied unless the settings say not)."""
+def _inside_definition(spans: list[tuple[int, int]], line: int) -> bool:
+    """Is `line` inside one of the (sorted, disjoint) definition spans?"""
+    i = bisect.bisect_right(spans, (line, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= line <= spans[i][1]
+
+
+def check_text(display_path: str, text: str, settings: Settings, fs_path: Optional[Path] = None,
+               trace: Optional[list] = None) -> list[Diagnostic]:
+    """All diagnostics of one module's text (noqa applied unless the settings say not).
+    `trace`, when given, receives the index the analysis used (for the cache)."""
     enabled = settings.enabled - _ignored_here(display_path, settings.config)
-    diagnostics = _analyze(display_path, text, settings, fs_path, enabled)
+    diagnostics = _analyze(display_path, text, settings, fs_path, enabled, trace)
     if settings.apply_noqa:
         diagnostics = apply_noqa(display_path, diagnostics, find_noqa(text), enabled)
     return sorted((d for d in diagnostics if d.code in enabled), key=lambda d: d.sort_key)
 
 
 def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional[Path],
-             enabled: frozenset[str]) -> list[Diagnostic]:
-    if CANDIDATE.search(text) is None or not any(h.decode() in text for h in settings.hints):
+             enabled: frozenset[str], trace: Optional[list] = None) -> list[Diagnostic]:
+    from .syntax import nfkc
+
+    scan = nfkc(text)  # identifiers as Python reads them (same lines as text)
+    if CANDIDATE.search(scan) is None or not any(h.decode() in scan for h in settings.hints):
         return []
     import libcst as cst
 
     from .check import Checker
     from .index import Index, SHARED_CACHE
     from .infer import FileContext, interpret_module
+    from .guard import python_verdict
     from .positions import positions_for
-    from .summary import empty_summary, summarize_text
+    from .summary import empty_summary, summarize_module
 
+    path = (fs_path or Path(display_path)).resolve()
+    name, roots, is_package = import_roots(path, settings.config)
+    knowledge = knowledge_for(settings.config, path)
+    version = knowledge.environment.python_version
+    # Python first: what it refuses, or what nests far deeper than real code,
+    # never reaches libcst (see guard.py); its tree is the module's summary.
+    tree, rejection = python_verdict(text, version)
+    if rejection is not None:
+        return [syntax_error(display_path, rejection.line, rejection.column, rejection.message)]
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -230,24 +299,27 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to parse")]
 
-    path = (fs_path or Path(display_path)).resolve()
-    name, roots, is_package = import_roots(path, settings.config)
-    knowledge = knowledge_for(settings.config, path)
-    version = knowledge.environment.python_version
-    summary = (summarize_text(text, name, str(path), is_package, version)
+    summary = (tree is not None and summarize_module(tree, name, str(path), is_package, version,
+                                                     with_returned=not str(path).endswith(".pyi"))
                or empty_summary(name, str(path), is_package))
     index = Index(roots, SHARED_CACHE, settings.config.memory_types, knowledge)
     index.add_module(summary)
+    if trace is not None:
+        trace.append(index)
 
-    starts = line_starts(text)
-    candidate_lines = sorted({bisect.bisect_right(starts, m.start()) for m in CANDIDATE.finditer(text)})
+    starts = line_starts(scan)
+    candidate_lines = sorted({bisect.bisect_right(starts, m.start()) for m in CANDIDATE.finditer(scan)})
     try:
         positions = positions_for(module, text, candidate_lines)
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
+    if scan is not text and scan != text:
+        from .syntax import normalize_names
+
+        normalize_names(module)  # after positions: `ﬁx` is `fix`, as for Python
 
     hint_pattern = re.compile("|".join(re.escape(h.decode()) for h in settings.hints))
-    hint_lines = sorted({bisect.bisect_right(starts, m.start()) for m in hint_pattern.finditer(text)})
+    hint_lines = sorted({bisect.bisect_right(starts, m.start()) for m in hint_pattern.finditer(scan)})
 
     def spans(lines: list[int], node) -> bool:
         rng = positions.get(node)
@@ -262,7 +334,8 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     # A top-level definition is interpreted when it holds a `.set(` candidate
     # and a memory hint (an attribute name, `MemoryObject`, `new_object`); a
     # hint at module level (a global memory object) makes every candidate count.
-    top_hints = [line for line in hint_lines if not _inside_definition(module, positions, line)]
+    definitions = _definition_spans(module, positions)
+    top_hints = [line for line in hint_lines if not _inside_definition(definitions, line)]
 
     def wanted_top(node) -> bool:
         return wanted(node) and (bool(top_hints) or spans(hint_lines, node))
@@ -284,8 +357,7 @@ def check_file(display_path: str, settings: Settings, data: Optional[bytes] = No
     settings = settings.for_file(display_path)
     if data is None:
         try:
-            with open(display_path, "rb") as handle:
-                data = handle.read()
+            data = read_bytes(display_path)  # never blocks on a FIFO
         except OSError as exc:
             return [syntax_error(display_path, 1, 1, f"cannot read the file: {exc.strerror or exc}")]
     candidate = is_candidate(data, settings.hints)
@@ -297,7 +369,95 @@ def check_file(display_path: str, settings: Settings, data: Optional[bytes] = No
         if not candidate:
             return []
         return [syntax_error(display_path, exc.line, 1, str(exc))] if "MEM000" in settings.enabled else []
-    return check_text(display_path, source.text, settings)
+    cache = disk_cache(settings)
+    if cache is None:
+        return check_text(display_path, source.text, settings)
+    key = cache.result_key(settings_key(settings, display_path), display_path, data)
+    hit = cache.get_result(key, lambda resolutions: _resolved_as(resolutions, display_path, settings))
+    if hit is not None:
+        return hit
+    trace: list = []
+    diagnostics = check_text(display_path, source.text, settings, trace=trace)
+    cache.put_result(key, diagnostics, trace[0].resolutions() if trace else ())
+    return diagnostics
+
+
+# -- the on-disk cache ----------------------------------------------------------
+
+_disk_caches: dict[str, object] = {}
+_settings_keys: dict[tuple, str] = {}
+
+
+def disk_cache(settings: Settings):
+    """The on-disk cache of these settings (also used for summaries), or None."""
+    if settings.cache_dir is None:
+        return None
+    cache = _disk_caches.get(settings.cache_dir)
+    if cache is None:
+        from . import __version__
+        from .cache import DiskCache
+        from .index import SHARED_CACHE
+
+        cache = DiskCache(Path(settings.cache_dir), f"{__version__}-{code_fingerprint()}")
+        _disk_caches[settings.cache_dir] = cache
+        SHARED_CACHE.disk = cache
+    return cache
+
+
+_fingerprint: Optional[str] = None
+
+
+def code_fingerprint() -> str:
+    """A short hash of memlint's own files (names, sizes, modification times):
+    results cached by one build are never read back by another, even at the
+    same version number (an editable install being worked on)."""
+    global _fingerprint
+    if _fingerprint is None:
+        import hashlib
+
+        package = Path(__file__).resolve().parent
+        digest = hashlib.sha256()
+        for path in sorted(package.rglob("*")):
+            if path.suffix in (".py", ".pyi"):
+                status = path.stat()
+                digest.update(f"{path.relative_to(package)}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+        _fingerprint = digest.hexdigest()[:16]
+    return _fingerprint
+
+
+def settings_key(settings: Settings, display_path: str) -> str:
+    """Everything besides the file's text that decides its result."""
+    knowledge = knowledge_for(settings.config, Path(display_path).resolve())
+    memo = (id(settings), knowledge)
+    found = _settings_keys.get(memo)
+    if found is None:
+        from .knowledge import typeshed_version
+
+        found = repr((settings.config.model_dump(mode="json"), sorted(settings.enabled), settings.hints,
+                      settings.memory_attributes, settings.apply_noqa, settings.config.root, knowledge,
+                      typeshed_version()))
+        _settings_keys[memo] = found
+    return found
+
+
+_resolutions_checked: dict[tuple, bool] = {}
+
+
+def _resolved_as(resolutions: tuple[tuple[str, Optional[str]], ...], display_path: str, settings: Settings) -> bool:
+    """Does every module name a cached result used still resolve to the same
+    file (or still to none)? Asked once per run for the same names and roots."""
+    from .index import Index
+
+    path = Path(display_path).resolve()
+    _, roots, _ = import_roots(path, settings.config)
+    knowledge = knowledge_for(settings.config, path)
+    key = (resolutions, roots, knowledge)
+    if key not in _resolutions_checked:
+        index = Index(roots, knowledge=knowledge)
+        _resolutions_checked[key] = all(
+            (found[0] if (found := index.locate(name)) is not None else None) == expected
+            for name, expected in resolutions)
+    return _resolutions_checked[key]
 
 
 # -- running with a deep stack ------------------------------------------------
@@ -324,12 +484,44 @@ def deep_call(function, *args):
     return _deep_executor.submit(function, *args).result()
 
 
+def _forget_deep_executor() -> None:
+    """In a forked child: the executor's thread was not copied (a submit would
+    wait forever, as the API did with lint_source then lint_paths(jobs=2))."""
+    global _deep_executor, _deep_lock
+    _deep_executor = None
+    _deep_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_deep_executor)
+
+
+def available_cpus() -> int:
+    """The CPUs this process may use: its affinity mask, bounded by a cgroup
+    v2 CPU quota (containers, CI runners), at least 1."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    try:
+        with open("/sys/fs/cgroup/cpu.max", encoding="ascii") as handle:
+            quota, period = handle.read().split()[:2]
+        if quota != "max" and int(period) > 0:
+            count = min(count, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, count)
+
+
 _worker_settings: Optional[Settings] = None
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(settings: Settings, markers: Optional[str] = None) -> None:
     global _worker_settings
+    from .isolation import open_marker
+
     _worker_settings = settings
+    open_marker(markers)
     tune_gc()
 
 
@@ -342,22 +534,62 @@ def tune_gc() -> None:
     gc.set_threshold(20000, 20, 20)
 
 
-def _check_batch(paths: list[str]) -> list[Diagnostic]:
+def _check_batch(paths: list[str]) -> tuple[list[Diagnostic], list]:
+    """(diagnostics, internal errors) of some files, in a worker."""
+    from .isolation import guarded, mark
+
     assert _worker_settings is not None
     result: list[Diagnostic] = []
+    errors: list = []
     for path in paths:
-        result.extend(deep_call(check_file, path, _worker_settings))
-    return result
+        mark(path)
+        found, error = deep_call(guarded, check_file, path, _worker_settings)
+        result.extend(found)
+        if error is not None:
+            errors.append(error)
+    mark(None)
+    return result, errors
 
 
-def check_files(paths: Sequence[str], settings: Settings, jobs: int = 1) -> list[Diagnostic]:
-    """Check files; the result is sorted and identical whatever `jobs` is."""
+def _cached_results(candidates: list[str], settings: Settings, contents: dict[str, bytes],
+                    diagnostics: list[Diagnostic]) -> list[str]:
+    """Take the candidates whose results are cached (in this process, before
+    any worker starts); the others are left to check."""
+    left: list[str] = []
+    for path in candidates:
+        file_settings = settings.for_file(path)
+        cache = disk_cache(file_settings)
+        data = contents.get(path)
+        if data is None:
+            try:
+                data = read_bytes(path)
+            except OSError:
+                left.append(path)
+                continue
+        key = cache.result_key(settings_key(file_settings, path), path, data)  # type: ignore[union-attr]
+        hit = cache.get_result(key, lambda found: _resolved_as(found, path, file_settings))  # type: ignore[union-attr]
+        if hit is None:
+            left.append(path)
+        else:
+            diagnostics.extend(hit)
+            contents.pop(path, None)
+    return left
+
+
+def check_files(paths: Sequence[str], settings: Settings, jobs: int = 1,
+                errors: Optional[list] = None) -> list[Diagnostic]:
+    """Check files; the result is sorted and identical whatever `jobs` is.
+    A file memlint fails on (a bug, a worker that dies) is an InternalError
+    (isolation.py) appended to `errors` — or, without `errors`, a
+    RuntimeWarning — and the other files are still checked."""
+    from .isolation import guarded, run_workers
+
+    failures: list = [] if errors is None else errors
     candidates: list[str] = []
     contents: dict[str, bytes] = {}
     for path in paths:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_bytes(path)
         except OSError:
             candidates.append(path)  # check_file reports it
             continue
@@ -366,15 +598,22 @@ def check_files(paths: Sequence[str], settings: Settings, jobs: int = 1) -> list
             if jobs <= 1:
                 contents[path] = data
     diagnostics: list[Diagnostic] = []
-    if jobs <= 1 or len(candidates) < 4:
+    if settings.cache_dir is not None:
+        candidates = _cached_results(candidates, settings, contents, diagnostics)
+    if jobs <= 1 or len(candidates) < MIN_FILES_FOR_WORKERS:
         for path in candidates:
-            diagnostics.extend(deep_call(check_file, path, settings, contents.pop(path, None)))
+            found, error = deep_call(guarded, check_file, path, settings, contents.pop(path, None))
+            diagnostics.extend(found)
+            if error is not None:
+                failures.append(error)
     else:
         # Contiguous batches keep a directory's files (and the sibling modules
         # they import) in one worker, so each worker summarizes them once.
         size = max(1, min(64, len(candidates) // (jobs * 4) or 1))
-        batches = [candidates[i: i + size] for i in range(0, len(candidates), size)]
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings,)) as pool:
-            for part in pool.map(_check_batch, batches):
-                diagnostics.extend(part)
+        run_workers(candidates, settings, jobs, size, diagnostics, failures)
+    if errors is None and failures:
+        import warnings
+
+        for failure in failures:
+            warnings.warn(f"memlint: {failure.line()}", RuntimeWarning, stacklevel=2)
     return sorted(diagnostics, key=lambda d: d.sort_key)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import builtins
 import os
+import sys
 from dataclasses import dataclass
 from typing import Optional
 
 from .knowledge import BUNDLED_STUBS, Knowledge, find_environment, flink_stub_set, typeshed_stub
-from .source import DecodeProblem, read_source
+from .source import DecodeProblem, decode, read_source
 from .summary import ClassSummary, FunctionSummary, ModuleSummary, PythonVersion, TypeExpr, summarize_text
 from .types import UNKNOWN, Awaitable, Container, DictOf, Inst, ListOf, Prim, Value, union
 
@@ -85,6 +86,7 @@ class SummaryCache:
         # follow the name; version branches are decided for the target.
         self._by_path: dict[tuple[str, str, PythonVersion],
                             tuple[Optional[tuple[int, int]], Optional[ModuleSummary]]] = {}
+        self.disk = None  # a cache.DiskCache, when results are cached on disk
 
     @staticmethod
     def _stamp(path: str) -> Optional[tuple[int, int]]:
@@ -101,10 +103,24 @@ class SummaryCache:
         if cached is not None and cached[0] == stamp:
             return cached[1]
         try:
-            summary = summarize_text(read_source(path).text, name, path, is_package, version)
+            summary = self._summarize(path, name, is_package, version)
         except (OSError, DecodeProblem, RecursionError, MemoryError, ValueError):
             summary = None  # an unreadable import is unknown
         self._by_path[key] = (stamp, summary)
+        return summary
+
+    def _summarize(self, path: str, name: str, is_package: bool, version: PythonVersion) -> Optional[ModuleSummary]:
+        if self.disk is None:
+            return summarize_text(read_source(path).text, name, path, is_package, version)
+        with open(path, "rb") as handle:
+            data = handle.read()
+        key = self.disk.summary_key(data, name, is_package, path, version)
+        summary = self.disk.get_summary(key)
+        if isinstance(summary, ModuleSummary):
+            return summary
+        summary = summarize_text(decode(data).text, name, path, is_package, version)
+        if summary is not None:
+            self.disk.put_summary(key, summary)
         return summary
 
     def clear(self) -> None:
@@ -143,8 +159,9 @@ def default_knowledge() -> Knowledge:
 
 
 # Where a module outside the project is found, per knowledge (the same for
-# every file of a run).
-_library_locations: dict[tuple[Knowledge, str], Optional[tuple[str, bool]]] = {}
+# every file of a run). Misses are not kept: a long-lived host (the language
+# server, API callers) sees a package installed later.
+_library_locations: dict[tuple[Knowledge, str], tuple[str, bool]] = {}
 
 
 def _find_in(base: str, relative: str) -> Optional[tuple[str, bool]]:
@@ -159,29 +176,46 @@ def _find_in(base: str, relative: str) -> Optional[tuple[str, bool]]:
     return None
 
 
+def _stdlib_root(name: str) -> bool:
+    return name.split(".", 1)[0] in sys.stdlib_module_names
+
+
 def locate_library(knowledge: Knowledge, name: str) -> Optional[tuple[str, bool]]:
-    """(path, is_package) of a module outside the project, or None."""
+    """(path, is_package) of a module outside the project, or None: Python's
+    own modules from typeshed (a stray `uuid.py` in site-packages does not
+    hide the standard library, as it does not at run time), then PEP 561
+    stub packages in any site folder, then the site folders, then the bundled
+    stubs."""
     key = (knowledge, name)
-    if key in _library_locations:
-        return _library_locations[key]
+    cached = _library_locations.get(key)
+    if cached is not None:
+        return cached
+    version = knowledge.environment.python_version
     relative = name.replace(".", os.sep)
     top, _, rest = name.partition(".")
     found: Optional[tuple[str, bool]] = None
-    for base in knowledge.environment.site_packages:
-        stubs = os.path.join(base, top + "-stubs")  # PEP 561 stub-only package
-        if os.path.isdir(stubs):
-            found = _find_in(stubs, rest.replace(".", os.sep)) if rest else _find_in(base, top + "-stubs")
-        if found is None:
+    if _stdlib_root(name):
+        found = typeshed_stub(name, version)
+    if found is None:
+        for base in knowledge.environment.site_packages:
+            stubs = os.path.join(base, top + "-stubs")  # PEP 561 stub-only package
+            if os.path.isdir(stubs):
+                found = _find_in(stubs, rest.replace(".", os.sep)) if rest else _find_in(base, top + "-stubs")
+                if found is not None:
+                    break
+    if found is None:
+        for base in knowledge.environment.site_packages:
             found = _find_in(base, relative)
-        if found is not None:
-            break
+            if found is not None:
+                break
     if found is None and top == "flink_agents":
         found = _find_in(knowledge.flink_stub_dir, relative)
     if found is None:
         found = _find_in(str(BUNDLED_STUBS), relative)
-    if found is None:
-        found = typeshed_stub(name, knowledge.environment.python_version)
-    _library_locations[key] = found
+    if found is None and not _stdlib_root(name):
+        found = typeshed_stub(name, version)
+    if found is not None:
+        _library_locations[key] = found
     return found
 
 
@@ -199,6 +233,7 @@ class Index:
         self.version = self.knowledge.environment.python_version
         self.memory_types = frozenset((MEMORY_OBJECT, *memory_types))
         self._modules: dict[str, Optional[ModuleSummary]] = {}
+        self._added: set[str] = set()
         self._mro: dict[str, tuple[str, ...]] = {}
         self._category: dict[str, str] = {}
 
@@ -207,21 +242,30 @@ class Index:
     def add_module(self, summary: ModuleSummary) -> None:
         """Make a module (e.g. the one being checked, from unsaved text) win over disk."""
         self._modules[summary.name] = summary
+        self._added.add(summary.name)
 
-    def module(self, name: str) -> Optional[ModuleSummary]:
-        if name in self._modules:
-            return self._modules[name]
-        found: Optional[tuple[str, bool]] = None
+    def locate(self, name: str) -> Optional[tuple[str, bool]]:
+        """(path, is_package) of the file a module name stands for, or None."""
         relative = name.replace(".", os.sep)
         for base in self.roots:
             found = _find_in(base, relative)
             if found is not None:
-                break
-        if found is None:
-            found = locate_library(self.knowledge, name)
+                return found
+        return locate_library(self.knowledge, name)
+
+    def module(self, name: str) -> Optional[ModuleSummary]:
+        if name in self._modules:
+            return self._modules[name]
+        found = self.locate(name)
         summary = self.cache.get(found[0], name, found[1], self.version) if found is not None else None
         self._modules[name] = summary
         return summary
+
+    def resolutions(self) -> list[tuple[str, Optional[str]]]:
+        """(module name, the file it was read from, or None when not found) for
+        every module this index looked for (not the ones added from text)."""
+        return [(name, s.path if s is not None else None) for name, s in self._modules.items()
+                if name not in self._added]
 
     # -- names ---------------------------------------------------------------
 

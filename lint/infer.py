@@ -614,6 +614,8 @@ class Interpreter:
             self.eval(node.body)
             self.env = saved
             return Ref("function", "<lambda>")
+        if isinstance(node, cst.Ellipsis):
+            return Ref("builtin", "builtins.Ellipsis")
         return UNKNOWN
 
     def elements(self, elements: Sequence[cst.BaseElement]) -> Optional[Value]:
@@ -763,7 +765,9 @@ class Interpreter:
                 return UNKNOWN
         # The attribute names of RunnerContext stand for memory only where the
         # receiver's class is not known to be some other class.
-        if attr in self.ctx.memory_attributes and (category == "unknown" or RUNNER_CONTEXT in self.index.mro(qualname)):
+        # Configured attribute names always do.
+        if attr in self.ctx.memory_attributes and (attr not in MEMORY_ATTRIBUTES or category == "unknown"
+                                                   or RUNNER_CONTEXT in self.index.mro(qualname)):
             return Inst(MEMORY_OBJECT)
         if category in ("model",) and attr in ("model_dump", "model_dump_json", "model_copy", "dict", "json", "copy"):
             return Ref("method", f"{qualname}.{attr}", None, None, receiver=base)
@@ -1124,6 +1128,8 @@ class Interpreter:
             return Prim("bytes")
         if name in ("bytearray", "memoryview", "complex"):
             return Inst(f"builtins.{name}")
+        if name == "object" and not positional and not keywords:
+            return Inst("builtins.object")  # a bare object() (a sentinel): not data
         if name == "list":
             return ListOf(iter_item(first, self.index) if first is not None else None)
         if name == "sorted":
@@ -1475,6 +1481,11 @@ def binary(left: Value, operator: cst.BaseBinaryOp, right: Value, index: Index) 
                 and isinstance(operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power,
                                           cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign))):
             return complex_number
+    if isinstance(operator, (cst.Multiply, cst.MultiplyAssign)):
+        # List repetition keeps the items: [uuid4()] * 2 is a list of UUIDs.
+        for one, other in ((left, right), (right, left)):
+            if isinstance(one, ListOf) and isinstance(other, Prim) and other.name in ("int", "bool"):
+                return ListOf(one.item, one.origin)
     if isinstance(left, Prim) and isinstance(right, Prim):
         if left.name in NUMERIC and right.name in NUMERIC:
             if isinstance(operator, (cst.Divide, cst.DivideAssign)):

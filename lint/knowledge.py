@@ -12,8 +12,11 @@ Python's own modules and builtins (through `typeshed_client`).
 The target environment is, in this order: `--python PATH` or `python = "..."`
 (an interpreter or a virtual environment), an active `VIRTUAL_ENV`, a
 `.venv`/`venv` at the project root, the interpreter memlint runs in. Its
-site-packages are found from the file system (pyvenv.cfg, lib/pythonX.Y);
-no interpreter is started.
+site-packages are found from the file system (pyvenv.cfg, lib/pythonX.Y,
+Debian's dist-packages; the base interpreter's too when pyvenv.cfg says
+include-system-site-packages), its Python version from pyvenv.cfg or the
+interpreter's file name (through a `python3 -> python3.11` link); no
+interpreter is started.
 """
 from __future__ import annotations
 
@@ -76,7 +79,10 @@ class Knowledge:
         """Where the Flink Agents API is known from, in words."""
         for base in self.environment.site_packages:
             if os.path.isdir(os.path.join(base, "flink_agents")):
-                version = installed_version(base, "flink_agents")
+                # The metadata of an editable install is in site-packages, its
+                # source in the folder a .pth line adds: look in every folder.
+                version = next(filter(None, (installed_version(b, "flink_agents")
+                                             for b in (base, *self.environment.site_packages))), None)
                 return f"flink-agents {version or '(unknown version)'} installed in {base}"
         return f"bundled stubs {self.flink_stub_set} (generated from the flink-agents source)"
 
@@ -111,27 +117,53 @@ def _version_from(text: str) -> Optional[PythonVersion]:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def _version_of_binary(name: str) -> Optional[PythonVersion]:
+    """3.11 from `python3.11`, `python3.11.exe`, `pypy3.10`; None from `python3`."""
+    for stem in ("python", "pypy"):
+        if name.startswith(stem):
+            return _version_from(name[len(stem):])
+    return None
+
+
 def _site_dirs(prefix: Path, version: Optional[PythonVersion]) -> tuple[list[str], Optional[PythonVersion]]:
-    """The site-packages folders under an installation prefix, and the Python
-    version their path names."""
+    """The site-packages folders under an installation prefix, in the order
+    the interpreter's site module adds them, and their Python version (the one
+    given, else the highest the prefix holds: folders of other versions are
+    left out)."""
     found: list[tuple[PythonVersion, str]] = []
+    versions: set[PythonVersion] = set()
     for lib in ("lib", "lib64"):
-        for candidate in sorted(glob.glob(str(prefix / lib / "python3.*"))):
-            seen = _version_from(os.path.basename(candidate)[len("python"):])
+        for candidate in sorted(glob.glob(str(prefix / lib / "python3.*")) + glob.glob(str(prefix / lib / "pypy3.*"))):
+            seen = _version_of_binary(os.path.basename(candidate))
+            if seen is None or not os.path.isdir(candidate):
+                continue
+            versions.add(seen)  # a standard library folder names a version even without site-packages
             for leaf in ("site-packages", "dist-packages"):
                 path = os.path.join(candidate, leaf)
-                if seen is not None and os.path.isdir(path):
+                if os.path.isdir(path):
                     found.append((seen, os.path.realpath(path)))
     windows = prefix / "Lib" / "site-packages"
     if windows.is_dir():
         found.append((version or sys.version_info[:2], str(windows.resolve())))
-    if version is not None and any(v == version for v, _ in found):
-        found = [(v, p) for v, p in found if v == version]
+        versions.add(version or sys.version_info[:2])
+    if version is None and versions:
+        version = max(versions)  # numerically: 3.10 is above 3.9
+    if version is not None:
+        if any(v == version for v, _ in found):
+            found = [(v, p) for v, p in found if v == version]
+        # Debian and Ubuntu: /usr/local/lib/python3.X/dist-packages (pip) and
+        # /usr/lib/python3/dist-packages (apt), before lib/python3.X/dist-packages.
+        local = prefix / "local" / "lib" / f"python{version[0]}.{version[1]}" / "dist-packages"
+        shared = prefix / "lib" / f"python{version[0]}" / "dist-packages"
+        found = ([(version, os.path.realpath(local))] if local.is_dir() else []) \
+            + [f for f in found if f[1].endswith("site-packages")] \
+            + ([(version, os.path.realpath(shared))] if shared.is_dir() else []) \
+            + [f for f in found if not f[1].endswith("site-packages")]
     paths: list[str] = []
     for _, path in found:
         if path not in paths:
             paths.append(path)
-    return paths, (found[-1][0] if found else version)
+    return paths, version
 
 
 def _with_pth_paths(site_packages: list[str]) -> tuple[str, ...]:
@@ -167,17 +199,23 @@ def virtualenv(venv: Path, why: str) -> Environment:
 
 
 def interpreter(path: Path, why: str) -> Environment:
-    """The environment of an interpreter binary (a venv's or an installation's)."""
+    """The environment of an interpreter binary (a venv's or an installation's).
+    Nothing is run: the installation is the folder above the binary's `bin/`
+    (on Windows the binary's own folder), followed through symbolic links when
+    the link's own folder holds no packages; the version comes from the
+    binary's name or, for `python3`, the name of the file it links to."""
     executable = Path(os.path.abspath(path))
-    prefix = executable.parent.parent
-    if (prefix / "pyvenv.cfg").is_file():
-        return virtualenv(prefix, why)
-    version = _version_from(executable.name[len("python"):]) if executable.name.startswith("python") else None
-    paths, version = _site_dirs(prefix, version)
-    if not paths:
-        raise EnvironmentProblem(f"no site-packages found for the Python interpreter {path}")
-    return Environment(f"interpreter {executable} ({why})", _with_pth_paths(paths),
-                       version or (sys.version_info[0], sys.version_info[1]))
+    if (executable.parent.parent / "pyvenv.cfg").is_file():
+        return virtualenv(executable.parent.parent, why)
+    real = Path(os.path.realpath(executable))
+    version = _version_of_binary(executable.name) or _version_of_binary(real.name)
+    for prefix in dict.fromkeys((executable.parent.parent, executable.parent, real.parent.parent)):
+        paths, found_version = _site_dirs(prefix, version)
+        if paths:
+            return Environment(f"interpreter {executable} ({why})", _with_pth_paths(paths),
+                               found_version or (sys.version_info[0], sys.version_info[1]))
+    raise EnvironmentProblem(f"no site-packages found for the Python interpreter {path} "
+                             "(give a virtual environment's folder or the interpreter itself, not a wrapper script)")
 
 
 def running_interpreter() -> Environment:
@@ -202,12 +240,20 @@ def find_environment(python: Optional[str], project_root: Optional[Path],
     if python:
         target = Path(python).expanduser()
         if target.is_dir():
-            if not (target / "pyvenv.cfg").is_file() and not _site_dirs(target, None)[0]:
-                raise EnvironmentProblem(f"python: {python} is neither a virtual environment nor a Python installation")
-            return virtualenv(target, "--python / python setting") if (target / "pyvenv.cfg").is_file() \
-                else interpreter(target / "bin" / "python", "--python / python setting")
+            if (target / "pyvenv.cfg").is_file():
+                return virtualenv(target, "--python / python setting")
+            if not _site_dirs(target, None)[0] and not (target / "bin").is_dir():
+                raise EnvironmentProblem(f"{python} is neither a virtual environment nor a Python installation")
+            binary = target / "bin" / "python"
+            try:
+                return interpreter(binary if binary.exists() else target / "bin" / "python3", "--python / python setting")
+            except EnvironmentProblem:
+                raise EnvironmentProblem(f"{python} is neither a virtual environment nor a Python installation") from None
         if not target.exists():
-            raise EnvironmentProblem(f"python: {python} does not exist")
+            raise EnvironmentProblem(f"{python} does not exist")
+        if not os.access(target, os.X_OK):
+            raise EnvironmentProblem(f"{python} is not a Python interpreter (not executable) "
+                                     "nor a virtual environment's folder")
         return interpreter(target, "--python / python setting")
     active = environ.get("VIRTUAL_ENV")
     if active and Path(active).is_dir():

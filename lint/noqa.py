@@ -29,16 +29,26 @@ class NoqaComment:
     blank_column: int = 0
     rest_column: int = 0
     ends_line: bool = True
+    # The first line of the chain of lines continued into this one (a
+    # backslash, a multi-line string): the comment stands for all of them, as
+    # no comment can go on those lines. 0: only its own line.
+    first_line: int = 0
 
 
-def _comments(text: str) -> Iterable[tuple[int, int, str]]:
+def _comments(text: str, ended: Optional[set[int]] = None) -> Iterable[tuple[int, int, str]]:
     """(line, 0-based column, comment text) of every comment; a regex scan if
-    the text does not tokenize."""
+    the text does not tokenize. `ended` receives the lines a NEWLINE or NL
+    token ends (the others continue into the next line)."""
     try:
         for token in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
             if token.type == tokenize.COMMENT:
                 yield token.start[0], token.start[1], token.string
+            elif ended is not None and token.type in (tokenize.NEWLINE, tokenize.NL):
+                ended.add(token.start[0])
     except (tokenize.TokenError, IndentationError, SyntaxError):
+        if ended is not None:
+            ended.clear()
+            ended.add(-1)  # unknown: each comment stands for its own line
         for number, line in enumerate((raw.rstrip("\r\n") for raw in physical_lines(text)), start=1):
             position = line.find("#")
             if position != -1:
@@ -50,7 +60,8 @@ def find_noqa(text: str) -> dict[int, NoqaComment]:
         return {}
     found: dict[int, NoqaComment] = {}
     physical: Optional[list[str]] = None
-    for line, column, comment in _comments(text):
+    ended: set[int] = set()
+    for line, column, comment in list(_comments(text, ended)):
         match = NOQA.search(comment)
         if match is None:
             continue
@@ -68,8 +79,19 @@ def find_noqa(text: str) -> dict[int, NoqaComment]:
             blank_column=len(before.rstrip()) + 1,
             rest_column=column + match.end() + rest + 1,
             ends_line=not after.strip(),
+            first_line=_chain_start(line, ended),
         )
     return found
+
+
+def _chain_start(line: int, ended: set[int]) -> int:
+    """The first line of the lines continued (backslash, multi-line string) into `line`."""
+    if -1 in ended:
+        return line
+    first = line
+    while first > 1 and first - 1 not in ended:
+        first -= 1
+    return first
 
 
 def _removal_fix(comment: NoqaComment, unused: Sequence[str]) -> Fix:
@@ -91,11 +113,18 @@ def apply_noqa(path: str, diagnostics: Sequence[Diagnostic], comments: dict[int,
     """Drop suppressed diagnostics; add MEM100 for MEM codes in noqa comments that suppress nothing."""
     used: dict[int, set[str]] = {}
     kept: list[Diagnostic] = []
+    # A line continued into a commented line (backslash, multi-line string) is
+    # covered by that comment: no comment can go on it.
+    covering: dict[int, int] = {}
+    for comment in comments.values():
+        for covered in range(comment.first_line or comment.line, comment.line):
+            covering[covered] = comment.line
     for diagnostic in diagnostics:
         first, last = diagnostic.noqa_lines
         lines = range(first, last + 1) if first else range(diagnostic.line, diagnostic.line + 1)
         suppressed = False
         for line in (diagnostic.line, *lines):
+            line = covering.get(line, line)
             comment = comments.get(line)
             if comment is None:
                 continue

@@ -62,7 +62,7 @@ def _no_fix_yet(conversion: str) -> str:
     return "This rule does not offer a fix yet; " + _text(conversion)
 
 
-# How memlint decides a value fix's safety (lint/readside.py), shared by every
+# How memlint decides a value fix's safety (lint/fix/readside.py), shared by every
 # rule with a fix. Ruff's convention: `--fix` applies safe fixes only.
 _SAFETY_RULE = """The fix is **safe** (applied by `memlint check --fix`) only when no reader
 can observe a different value: its edit lies inside the `set()` call and

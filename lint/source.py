@@ -4,8 +4,11 @@ from its edits."""
 from __future__ import annotations
 
 import codecs
-import re
+import errno
 import io
+import os
+import re
+import stat
 import tokenize
 from dataclasses import dataclass
 
@@ -42,6 +45,11 @@ def decode(data: bytes) -> SourceText:
         raise DecodeProblem(f"bad coding declaration: {exc}") from None
     if encoding == "utf-8-sig":
         encoding = "utf-8"
+    elif encoding != "utf-8" and not _ascii_compatible(encoding):
+        # Python reads source lines as bytes before decoding them: it refuses
+        # a declared encoding that does not keep ASCII as is (utf-16, utf-32, ...).
+        raise DecodeProblem(f"encoding problem: {encoding} (Python refuses a coding declaration of an "
+                            "encoding that is not ASCII-compatible)")
     try:
         text = data[3:].decode(encoding) if bom else data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -51,14 +59,42 @@ def decode(data: bytes) -> SourceText:
     return SourceText(text=text, encoding=encoding, bom=bom, newline=detect_newline(text))
 
 
+_ASCII_PROBE = "#\n\r\t =:-_()[]{}'\"azAZ09.,"
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    try:
+        return _ASCII_PROBE.encode(encoding) == _ASCII_PROBE.encode("ascii")
+    except (LookupError, UnicodeError, TypeError):
+        return True  # decoding reports what is wrong with it
+
+
 def encode(source: SourceText, text: str) -> bytes:
     data = text.encode(source.encoding)
     return codecs.BOM_UTF8 + data if source.bom else data
 
 
+class NotRegularFile(OSError):
+    """A FIFO, a device, a socket: never read (reading a FIFO blocks forever)."""
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of a regular file. Opened without blocking (a FIFO would
+    block the open itself) and checked to be a regular file before reading."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise NotRegularFile(errno.EINVAL, "not a regular file", path)
+        handle = os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with handle:
+        return handle.read()
+
+
 def read_source(path: str) -> SourceText:
-    with open(path, "rb") as handle:
-        return decode(handle.read())
+    return decode(read_bytes(path))
 
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")

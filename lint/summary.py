@@ -108,24 +108,29 @@ class ModuleSummary:
     def lookup(self, name: str):
         """(kind, payload) for a top-level name, or None. The last binding of
         a name wins, as at run time; a TypeVar is ("typevar", name)."""
-        if name in self.typevars:
-            return ("typevar", name)
-        for cls in self.classes:
-            if cls.name == name:
-                return ("class", cls)
-        for function in self.functions:
-            if function.name == name:
-                return ("function", function)
-        for local, target in self.imports:
-            if local == name:
-                return ("import", target)
-        for const_name, value in self.constants:
-            if const_name == name:
-                return ("constant", value)
-        for var_name, expr in self.variables:
-            if var_name == name:
-                return ("variable", expr)
-        return None
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = {}
+            # Reversed priority, so that the first kind listed wins a clash.
+            for var_name, expr in self.variables:
+                names[var_name] = ("variable", expr)
+            for const_name, value in self.constants:
+                names[const_name] = ("constant", value)
+            for local, target in self.imports:
+                names[local] = ("import", target)
+            for function in self.functions:
+                names[function.name] = ("function", function)
+            for cls in self.classes:
+                names[cls.name] = ("class", cls)
+            for typevar in self.typevars:
+                names[typevar] = ("typevar", typevar)
+            self.__dict__["_names"] = names  # a cache: not a field, not pickled
+        return names.get(name)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_names", None)
+        return state
 
 
 # -- reading expressions -------------------------------------------------------
@@ -284,79 +289,88 @@ def shape(node: Optional[ast.expr], locals_: dict[str, list[ast.expr]], params: 
     return UNREAD
 
 
-class _ReturnCollector(ast.NodeVisitor):
-    """Return statements and local assignments of one function body (not of
-    nested functions or classes)."""
+YIELDS = (ast.Yield, ast.YieldFrom)
+
+
+class _ReturnCollector:
+    """Return statements and local assignments of one function body, found by
+    walking statements only (not expressions, nor nested functions or
+    classes): this runs for every unannotated function of every module read."""
 
     def __init__(self) -> None:
         self.returns: list[Optional[ast.expr]] = []
         self.locals: dict[str, list[ast.expr]] = {}
         self.yields = False
+        self.raises = False
 
-    def visit_FunctionDef(self, node) -> None:  # nested definitions are their own
-        return
+    def block(self, statements: Sequence[ast.stmt]) -> None:
+        for statement in statements:
+            self.statement(statement)
 
-    visit_AsyncFunctionDef = visit_FunctionDef
-    visit_ClassDef = visit_FunctionDef
-    visit_Lambda = visit_FunctionDef
+    def statement(self, node: ast.stmt) -> None:  # noqa: C901 - one dispatch over statement types
+        if isinstance(node, ast.Return):
+            self.returns.append(node.value)
+            self._yield_in(node.value)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                self._bind(target, node.value)
+            self._yield_in(node.value)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self._bind(node.target, node.value)
+                self._yield_in(node.value)
+        elif isinstance(node, ast.AugAssign):
+            if isinstance(node.target, ast.Name):
+                self.locals.setdefault(node.target.id, []).append(ast.BinOp(node.target, node.op, node.value))
+            self._yield_in(node.value)
+        elif isinstance(node, ast.Expr):
+            self._yield_in(node.value)
+            if isinstance(node.value, ast.NamedExpr):
+                self._bind(node.value.target, node.value.value)
+        elif isinstance(node, ast.Raise):
+            self.raises = True
+        elif isinstance(node, (ast.If, ast.While)):
+            if isinstance(node.test, ast.NamedExpr):
+                self._bind(node.test.target, node.test.value)
+            self.block(node.body)
+            self.block(node.orelse)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self._unknown(node.target)
+            self.block(node.body)
+            self.block(node.orelse)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    self._unknown(item.optional_vars)
+            self.block(node.body)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self.block(node.body)  # type: ignore[attr-defined]
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                if handler.name:
+                    self.locals.setdefault(handler.name, []).append(ast.Constant(Ellipsis))
+                self.block(handler.body)
+            self.block(node.orelse)  # type: ignore[attr-defined]
+            self.block(node.finalbody)  # type: ignore[attr-defined]
+        elif type(node).__name__ == "Match":
+            for case in node.cases:  # type: ignore[attr-defined]
+                self.block(case.body)
 
-    def visit_Return(self, node: ast.Return) -> None:
-        self.returns.append(node.value)
-
-    def visit_Yield(self, node) -> None:
-        self.yields = True
-
-    visit_YieldFrom = visit_Yield
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        for target in node.targets:
-            self._bind(target, node.value)
-        self.generic_visit(node)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if node.value is not None:
-            self._bind(node.target, node.value)
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        if isinstance(node.target, ast.Name):
-            self.locals.setdefault(node.target.id, []).append(ast.BinOp(node.target, node.op, node.value))
-
-    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
-        self._bind(node.target, node.value)
-        self.generic_visit(node)
+    def _yield_in(self, value: Optional[ast.expr]) -> None:
+        if isinstance(value, ast.Await):
+            value = value.value
+        if isinstance(value, YIELDS):
+            self.yields = True
 
     def _bind(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name):
             self.locals.setdefault(target.id, []).append(value)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:  # unpacked: unknown items
-                name = element.value if isinstance(element, ast.Starred) else element
-                if isinstance(name, ast.Name):
-                    self.locals.setdefault(name.id, []).append(ast.Constant(Ellipsis))
+            self._unknown(target)  # unpacked: unknown items
 
-    def _loop_target(self, target: ast.expr) -> None:
+    def _unknown(self, target: ast.expr) -> None:
         for node in ast.walk(target):
             if isinstance(node, ast.Name):
                 self.locals.setdefault(node.id, []).append(ast.Constant(Ellipsis))
-
-    def visit_For(self, node) -> None:
-        self._loop_target(node.target)
-        self.generic_visit(node)
-
-    visit_AsyncFor = visit_For
-
-    def visit_With(self, node) -> None:
-        for item in node.items:
-            if item.optional_vars is not None:
-                self._loop_target(item.optional_vars)
-        self.generic_visit(node)
-
-    visit_AsyncWith = visit_With
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
-            self.locals.setdefault(node.name, []).append(ast.Constant(Ellipsis))
-        self.generic_visit(node)
 
 
 MAX_RETURNS = 8
@@ -365,19 +379,18 @@ MAX_RETURNS = 8
 def returned_shapes(node, params: dict[str, Optional[TypeExpr]]) -> tuple[TypeExpr, ...]:
     """The shapes of what an unannotated function returns (empty: nothing read)."""
     collector = _ReturnCollector()
-    for statement in node.body:
-        collector.visit(statement)
+    collector.block(node.body)
     if collector.yields:
         return (TypeExpr("<generator>", (UNREAD,)),)
     if not collector.returns:
-        return (TypeExpr("None"),) if _falls_through_only(node) else ()
+        return (TypeExpr("None"),) if _falls_through_only(node, collector.raises) else ()
     shapes = [shape(value, collector.locals, params) for value in collector.returns[:MAX_RETURNS]]
     if len(collector.returns) > MAX_RETURNS:
         shapes.append(UNREAD)
     return tuple(shapes)
 
 
-def _falls_through_only(node) -> bool:
+def _falls_through_only(node, raises: bool) -> bool:
     """A body that only falls off its end returns None, unless it raises (an
     abstract method or a stub body says nothing)."""
     body = node.body
@@ -385,7 +398,7 @@ def _falls_through_only(node) -> bool:
         return False  # docstring or `...` only
     if len(body) == 2 and isinstance(body[0], ast.Expr) and isinstance(body[1], (ast.Expr, ast.Pass)):
         return False
-    return not any(isinstance(n, ast.Raise) for n in ast.walk(node))
+    return not raises
 
 
 # -- definitions ---------------------------------------------------------------

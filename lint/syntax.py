@@ -139,3 +139,30 @@ def summarize_function(node: cst.FunctionDef) -> FunctionSummary:
         defaults=tuple(defaults),
         is_async=node.asynchronous is not None,
     )
+
+
+def nfkc(text: str) -> str:
+    """The text as Python's parser sees identifiers (NFKC, PEP 3131); line
+    breaks are unchanged, so line numbers stay valid. Used to find candidate
+    and hint lines; strings and comments may change too, which only widens
+    the search."""
+    import unicodedata
+
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def normalize_names(module: cst.Module) -> None:
+    """Rewrite, in place, every non-ASCII identifier to its NFKC form, as
+    Python does when it parses (`ﬁx` is `fix`). Node identities are kept, so
+    positions computed before stay valid; code generated from a changed
+    node spells the name the way Python reads it (the same name)."""
+    import unicodedata
+
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            if not node.value.isascii():
+                object.__setattr__(node, "value", unicodedata.normalize("NFKC", node.value))
+            continue
+        stack.extend(node.children)

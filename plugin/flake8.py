@@ -11,11 +11,19 @@ configuration file above the checked file.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import memlint
-from memlint.config import Config, find_config_file, load_config
+
+if TYPE_CHECKING:
+    from memlint.config import Config
+
+# A file with no `.set(` cannot hold a memory write: flake8 runs every plugin
+# on every file, so such files cost a regular expression, not an import of
+# the engine (libcst, pydantic).
+_CANDIDATE = re.compile(r"\.\s*set\s*\(")
 
 # flake8 decides what is selected and ignored, not memlint.
 _SELECTION_DEFAULTS = {"select": None, "ignore": (), "extend_select": (), "per_file_ignores": {}}
@@ -34,8 +42,11 @@ class MemlintChecker:
         # while it constructs a plugin (such as a configuration error) into a
         # one-line "critical error" naming the file, where one raised while it
         # iterates run() would escape as a bare traceback.
-        config = _config_for(str(Path(filename).resolve().parent))
         source = "".join(lines)
+        self.diagnostics: list = []
+        if _CANDIDATE.search(source) is None:
+            return
+        config = _config_for(str(Path(filename).resolve().parent))
         self.diagnostics = memlint.lint_source(source, filename, config, apply_noqa=False)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
@@ -45,12 +56,16 @@ class MemlintChecker:
 
 
 @functools.lru_cache(maxsize=None)
-def _config_for(directory: str) -> Config:
+def _config_for(directory: str) -> "Config":
+    from memlint.config import find_config_file
+
     return _config_from_file(find_config_file(Path(directory)))
 
 
 @functools.lru_cache(maxsize=None)
-def _config_from_file(path: Path | None) -> Config:
+def _config_from_file(path: Path | None) -> "Config":
+    from memlint.config import Config, load_config
+
     if path is None:
         return Config()
     return load_config(path).model_copy(update=_SELECTION_DEFAULTS)

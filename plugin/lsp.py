@@ -1,8 +1,18 @@
 """The memlint language server: `memlint lsp` (LSP over stdio, built on pygls 2).
 
 - Publishes diagnostics for open Python documents on didOpen, didSave and
-  (debounced, the latest text wins) didChange, linting the unsaved buffer with
-  `memlint.lint_source`; clears them on didClose.
+  didChange, linting the unsaved buffer; clears them on didClose. There is no
+  debounce: a change is linted at once, and work for a version that a newer
+  one replaced is dropped (stopped between definitions when it is already
+  running), so the latest text wins. Each open document keeps a
+  `memlint.incremental.IncrementalModule`: an edit re-analyses only the
+  top-level definitions it touched, with results identical to `memlint check`.
+- Never wedged by its input: it reads the LSP framing itself and recovers
+  from a bad header or a body without one (a ParseError answer for a body
+  that is not JSON); malformed params answer -32602, a request before
+  `initialize` -32002, after `shutdown` -32600; `exit` without `shutdown`
+  exits 1. A document too large to check gets one diagnostic saying so; lone
+  surrogates in a buffer are checked as U+FFFD.
 - Offers code actions: "Fix: ..." for every diagnostic that has a fix and
   "Suppress MEMxxx with # noqa" for every diagnostic.
 - Reads `[tool.memlint]` (or `memlint.toml`) from the workspace; a
@@ -26,20 +36,22 @@ with a message saying what to install.
 from __future__ import annotations
 
 import asyncio
-import io
+import gc
+import json
+import os
 import logging
 import re
 import sys
-import tokenize
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from memlint.api import lint_source
 from memlint.config import CONFIG_FILES, Config, ConfigError, load_config
 from memlint.diagnostics import Diagnostic
+from memlint.noqa import add_noqa
+from memlint.source import line_starts, split_lines
 
 try:  # the `lsp` extra
     from lsprotocol import types
@@ -49,32 +61,21 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
 else:
     _IMPORT_ERROR = None
 
-__all__ = ["DEBOUNCE_SECONDS", "create_server", "main"]
+__all__ = ["create_server", "main", "serve", "split_lines"]
 
 SERVER_NAME = "memlint"
 SOURCE = "memlint"
-DEBOUNCE_SECONDS = 0.3
+# What the server checks at most (larger documents get one diagnostic saying so):
+# libcst's native parser aborts the process on some huge inputs.
+MAX_DOCUMENT_CHARS = 2_000_000
+MAX_LINE_CHARS = 20_000
+TOO_LARGE_CODE = "memlint"
 SYNTAX_ERROR_CODE = "MEM000"
 
 logger = logging.getLogger("memlint.lsp")
 
-# Lines end as Python and LSP both see it: \r\n, \r or \n (str.splitlines would
-# also break on \f, \v, \x1c-\x1e, \x85, \u2028 and \u2029, which Python and LSP do not).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# A flake8-style noqa comment; `codes` is the code list of `# noqa: A1, B2`.
-_NOQA = re.compile(
-    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
-    re.IGNORECASE,
-)
-
-
 # ---------------------------------------------------------------------------
-# Positions
-
-
-def split_lines(text: str) -> list[str]:
-    """The lines of `text` without their line endings (a final newline gives a last empty line)."""
-    return _LINE_BREAK.split(text)
+# Positions (the line model is memlint.source's: lines end at \r\n, \r or \n only)
 
 
 def code_units(text: str, encoding: str | None) -> int:
@@ -151,78 +152,40 @@ def severity_for(code: str) -> types.DiagnosticSeverity:
 # `# noqa` suppression edits
 
 
-@dataclass(frozen=True)
-class _LineFacts:
-    """What tokenizing the document says about where a comment can go."""
-
-    comments: dict[int, tuple[int, str]]  # 1-based line -> (column, comment text) of its comment
-    blocked: frozenset[int]  # 1-based lines whose end is inside a string or is a `\` continuation
-
-
-def _line_facts(text: str, lines: Sequence[str]) -> _LineFacts | None:
-    comments: dict[int, tuple[int, str]] = {}
-    blocked: set[int] = set()
-    fstring_start = getattr(tokenize, "FSTRING_START", None)
-    fstring_end = getattr(tokenize, "FSTRING_END", None)
-    open_fstrings: list[int] = []
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.COMMENT:
-                comments[tok.start[0]] = (tok.start[1], tok.string)
-            elif fstring_start is not None and tok.type == fstring_start:
-                open_fstrings.append(tok.start[0])
-            elif fstring_end is not None and tok.type == fstring_end and open_fstrings:
-                blocked.update(range(open_fstrings.pop(), tok.end[0]))
-            elif tok.start[0] != tok.end[0] and tok.type not in (tokenize.NEWLINE, tokenize.NL):
-                blocked.update(range(tok.start[0], tok.end[0]))  # a multi-line string
-    except (tokenize.TokenError, SyntaxError, ValueError):
-        return None
-    for number, line in enumerate(lines, start=1):
-        if number not in comments and line.rstrip().endswith("\\"):
-            blocked.add(number)
-    return _LineFacts(comments, frozenset(blocked))
-
-
 def noqa_edit(
     text: str, code: str, lines_to_try: Iterable[int]
 ) -> tuple[int, int, int, str] | None:
-    """Where and what to write so that `# noqa: code` covers a diagnostic.
+    """Where and what to write so that `# noqa: code` covers a diagnostic, exactly
+    as `memlint check --add-noqa` writes it (memlint.noqa.add_noqa).
 
-    `lines_to_try` are 1-based lines on which a noqa suppresses the diagnostic,
-    best first; the first whose end is not inside a string or a backslash
-    continuation is used. Returns (line, start column, end column, new text)
-    with 1-based character columns, or None when no edit applies (the line
-    already carries a noqa that covers the code)."""
-    lines = split_lines(text)
-    facts = _line_facts(text, lines)
-    candidates = [n for n in lines_to_try if 1 <= n <= len(lines)]
+    `lines_to_try` are the 1-based lines on which a noqa suppresses the
+    diagnostic, the flagged line first. Returns (line, start column, end
+    column, new text) with 1-based character columns, or None when nothing
+    needs to change (a noqa there already covers the code)."""
+    candidates = [n for n in lines_to_try]
     if not candidates:
         return None
-    target = candidates[0]
-    if facts is not None:
-        for number in candidates:
-            if number not in facts.blocked:
-                target = number
-                break
-    line = lines[target - 1]
-    if facts is not None:
-        comment = facts.comments.get(target)
-    else:  # the buffer does not tokenize: look for a noqa comment in the raw line
-        match = re.search(r"#\s*noqa", line, re.IGNORECASE)
-        comment = (match.start(), line[match.start() :]) if match else None
-    if comment is not None:
-        comment_column, comment_text = comment
-        match = _NOQA.search(comment_text)
-        if match is not None:
-            if match.group("codes") is None:
-                return None  # a bare `# noqa` already suppresses everything
-            codes = re.split(r"[,\s]+", match.group("codes"))
-            if code.upper() in (c.upper() for c in codes):
-                return None
-            at = comment_column + match.end("codes")
-            return (target, at + 1, at + 1, f", {code}")
-    stripped = len(line.rstrip())
-    return (target, stripped + 1, len(line) + 1, f"  # noqa: {code}")
+    first = candidates[0]
+    span = (min(candidates), max(candidates))
+    stand_in = Diagnostic(
+        path="", line=first, column=1, end_line=first, end_column=1, code=code, message="",
+        noqa_lines=span,
+    )
+    new_text, changed = add_noqa(text, [stand_in])
+    if not changed:
+        return None
+    old_lines, new_lines = split_lines(text), split_lines(new_text)
+    for number, (old, new) in enumerate(zip(old_lines, new_lines), start=1):
+        if old != new:
+            prefix = 0
+            while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+                prefix += 1
+            suffix = 0
+            while (suffix < min(len(old), len(new)) - prefix
+                   and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]):
+                suffix += 1
+            return (number, prefix + 1, len(old) - suffix + 1, new[prefix:len(new) - suffix])
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -422,26 +385,114 @@ class _Result:
     diagnostics: list[types.Diagnostic] = field(default_factory=list)
 
 
-def _run_engine(text: str, path: str, config: Config) -> list[Diagnostic]:
-    return lint_source(text, path, config, apply_noqa=True)
+_states: dict[tuple[str, int], Any] = {}  # (path, id of its Config) -> IncrementalModule
 
 
-def _forget_engine_caches() -> None:
-    """Drop the engine's per-process module summaries. The cache already checks
-    each file's size and modification time; this also covers edits that keep
-    both (a save within the same timestamp tick)."""
+def _run_engine(
+    text: str, path: str, config: Config, cancelled: Any = None
+) -> list[Diagnostic]:
+    """The diagnostics of an open document's text: what `memlint check` says about
+    it, computed incrementally from the last text of the same document."""
+    from memlint.engine import Settings, deep_call
+    from memlint.incremental import IncrementalModule
+
+    key = (path, id(config))
+    state = _states.get(key)
+    if state is None or state.settings.config is not config:
+        for other in [k for k in _states if k[0] == path]:
+            del _states[other]
+        settings = Settings.from_config(config, apply_noqa=True)
+        state = _states[key] = IncrementalModule(path, settings, Path(path))
+    try:
+        return deep_call(state.check, text, cancelled or (lambda: False))
+    finally:
+        _tune_gc()
+
+
+_runs = 0
+
+
+def _tune_gc() -> None:
+    """Parses leave many long-lived objects (cached chunks, summaries); with
+    the default thresholds the cyclic collector rescans them every few edits,
+    a pause longer than an incremental lint. After the first lint, and every
+    64th, what is alive is moved out of the collector's way (gc.freeze: no
+    pause; objects freed later are freed by reference counting, and the
+    parses hold no reference cycles)."""
+    global _runs
+    _runs += 1
+    if _runs == 1:
+        gc.collect()
+        gc.set_threshold(20000, 50, 1000)
+    if _runs == 1 or _runs % 64 == 0:
+        gc.freeze()
+
+
+def _forget_document(path: str) -> None:
+    for key in [k for k in _states if k[0] == path]:
+        del _states[key]
+
+
+def _forget_engine_caches(paths: Iterable[str] = ()) -> None:
+    """Files changed on disk: forget what was read from them (their summaries,
+    and the interpretations that may have used them). Summaries of other files
+    stay warm; the cache checks each file's size and modification time, and
+    this also covers edits that keep both."""
+    from memlint.incremental import forget_files
     from memlint.index import SHARED_CACHE
 
-    SHARED_CACHE.clear()
+    forget_files()
+    entries = getattr(SHARED_CACHE, "_by_path", None)
+    wanted = {str(Path(p).resolve()) for p in paths}
+    if not isinstance(entries, dict) or not wanted:
+        SHARED_CACHE.clear()
+        return
+    for key in [k for k in entries if str(Path(k[0]).resolve()) in wanted]:
+        entries.pop(key, None)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _checkable(text: str) -> str:
+    """The text with lone surrogates (which JSON can carry) as U+FFFD: one code
+    point and one UTF-16 unit each way, so positions stay the same."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def _too_large(text: str) -> str | None:
+    """Why the server does not check this text, or None."""
+    if len(text) > MAX_DOCUMENT_CHARS:
+        return (
+            f"it has {len(text):,} characters "
+            f"(the language server checks up to {MAX_DOCUMENT_CHARS:,})"
+        )
+    if len(text) > MAX_LINE_CHARS:
+        starts = line_starts(text)
+        longest = max(
+            (end - start for start, end in zip(starts, [*starts[1:], len(text) + 1])), default=0
+        )
+        if longest - 1 > MAX_LINE_CHARS:
+            return (
+                f"a line has {longest - 1:,} characters (the language server checks lines "
+                f"of up to {MAX_LINE_CHARS:,})"
+            )
+    return None
 
 
 class _Session:
     """The state of one language server: configurations, lint tasks, published results."""
 
-    def __init__(self, server: Any, debounce: float = DEBOUNCE_SECONDS) -> None:
+    def __init__(self, server: Any) -> None:
         self.server = server
-        self.debounce = debounce
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.pending: set[str] = set()  # documents changed while their lint ran
         self.results: dict[str, _Result] = {}
         self.configs: dict[str, Config] = {}
         # One engine thread: the event loop stays free to answer requests while
@@ -545,29 +596,33 @@ class _Session:
             self.configs[directory] = self._load_config(directory)
         for uri in list(self.server.workspace.text_documents):
             if self.is_python(uri):
-                self.schedule(uri, 0)
+                self.schedule(uri)
 
     # -- linting -----------------------------------------------------------
 
-    def files_changed(self) -> None:
-        """Python files changed on disk: forget cached definitions, re-lint open documents.
+    def files_changed(self, paths: Iterable[str] = ()) -> None:
+        """Python files changed on disk: forget what was read from them, re-lint open documents.
 
-        The cache is cleared on the engine thread, so it happens between lints."""
-        self.executor.submit(_forget_engine_caches)
+        The caches are updated on the engine thread, so it happens between lints."""
+        self.executor.submit(_forget_engine_caches, list(paths))
         for uri in list(self.server.workspace.text_documents):
             if self.is_python(uri):
-                self.schedule(uri, self.debounce)
+                self.schedule(uri)
 
     def is_python(self, uri: str) -> bool:
         document = self.server.workspace.text_documents.get(uri)
         return document is not None and _is_python(uri, document.language_id)
 
-    def schedule(self, uri: str, delay: float) -> None:
-        """Lint `uri` after `delay` seconds, replacing a lint already pending for it."""
-        previous = self.tasks.pop(uri, None)
-        if previous is not None:
-            previous.cancel()
-        task = asyncio.get_running_loop().create_task(self._lint_and_publish(uri, delay))
+    def schedule(self, uri: str) -> None:
+        """Lint the latest text of `uri` now. A lint already under way for it goes
+        on to the newest version when it finishes (and stops early: the engine
+        is told its version is stale), so the latest text wins and no version
+        waits for a timer."""
+        task = self.tasks.get(uri)
+        if task is not None and not task.done():
+            self.pending.add(uri)
+            return
+        task = asyncio.get_running_loop().create_task(self._lint_and_publish(uri))
         self.tasks[uri] = task
 
         def forget(done: asyncio.Task[None], uri: str = uri) -> None:
@@ -577,17 +632,27 @@ class _Session:
         task.add_done_callback(forget)
 
     def cancel(self, uri: str) -> None:
+        self.pending.discard(uri)
         task = self.tasks.pop(uri, None)
         if task is not None:
             task.cancel()
 
-    async def _lint_and_publish(self, uri: str, delay: float) -> None:
+    async def _lint_and_publish(self, uri: str) -> None:
         try:
-            if delay > 0:
-                await asyncio.sleep(delay)
-            result = await self.lint(uri)
-            if result is not None:
-                self.publish(uri, result)
+            while True:
+                self.pending.discard(uri)
+                # Let notifications already received (a burst of changes) land first.
+                await asyncio.sleep(0)
+                document = self.server.workspace.text_documents.get(uri)
+                if document is None:
+                    return
+                version = document.version
+                result = await self.lint(uri)
+                if result is not None:
+                    self.publish(uri, result)
+                current = self.server.workspace.text_documents.get(uri)
+                if current is None or (current.version == version and uri not in self.pending):
+                    return
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -596,24 +661,40 @@ class _Session:
     async def lint(self, uri: str) -> _Result | None:
         """Lint the current text of open document `uri`; None if it is not open, changed
         meanwhile (a newer lint will publish) or the engine failed (logged)."""
-        document = self.server.workspace.text_documents.get(uri)
+        from memlint.incremental import Cancelled
+
+        documents = self.server.workspace.text_documents
+        document = documents.get(uri)
         if document is None:
             return None
         text, version = document.source, document.version
         path = document_path(uri)
         config = self.config_for(path)
         loop = asyncio.get_running_loop()
-        try:
-            found = await loop.run_in_executor(self.executor, _run_engine, text, path, config)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            self.log_exception(f"the engine failed on {path}")
-            return None
-        current = self.server.workspace.text_documents.get(uri)
+        reason = _too_large(text)
+        checked = text if reason is not None else _checkable(text)
+
+        def stale() -> bool:
+            current = documents.get(uri)
+            return current is None or current.version != version
+
+        found: list[Diagnostic] = []
+        if reason is None:
+            try:
+                found = await loop.run_in_executor(
+                    self.executor, _run_engine, checked, path, config, stale
+                )
+            except asyncio.CancelledError:
+                raise
+            except Cancelled:
+                return None
+            except Exception:
+                self.log_exception(f"the engine failed on {path}")
+                return None
+        current = documents.get(uri)
         if current is None or current.version != version or current.source != text:
             return None  # the latest text wins
-        lines = split_lines(text)
+        lines = split_lines(checked)
         encoding = self.encoding
         open_docs = self.server.workspace.text_documents
 
@@ -624,6 +705,18 @@ class _Session:
             return None
 
         diagnostics = []
+        if reason is not None:
+            diagnostics.append(
+                types.Diagnostic(
+                    range=types.Range(
+                        start=types.Position(line=0, character=0),
+                        end=types.Position(line=0, character=0),
+                    ),
+                    message=f"memlint did not check this document: {reason}",
+                    severity=types.DiagnosticSeverity.Warning,
+                    source=SOURCE,
+                )
+            )
         for diag in found:
             try:
                 diagnostics.append(
@@ -633,7 +726,7 @@ class _Session:
                 )
             except Exception:
                 self.log_exception(f"cannot convert a diagnostic of {path}: {diag!r}")
-        result = _Result(version=version, text=text, diagnostics=diagnostics)
+        result = _Result(version=version, text=checked, diagnostics=diagnostics)
         self.results[uri] = result
         return result
 
@@ -647,6 +740,7 @@ class _Session:
     def clear(self, uri: str) -> None:
         self.cancel(uri)
         self.results.pop(uri, None)
+        self.executor.submit(_forget_document, document_path(uri))
         self.server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
@@ -659,7 +753,7 @@ class _Session:
         if not _kind_requested(params.context.only, types.CodeActionKind.QuickFix):
             return []
         result = self.results.get(uri)
-        if result is None or result.version != document.version or result.text != document.source:
+        if result is None or result.version != document.version:
             # Not linted yet (or stale): lint now so the actions match the text.
             result = await self.lint(uri)
             if result is None:
@@ -707,7 +801,7 @@ def _is_config_uri(uri: str) -> bool:
     return Path(document_path(uri)).name in CONFIG_FILES
 
 
-def create_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
+def create_server() -> Any:
     """A pygls LanguageServer with memlint's features registered (not started)."""
     if _IMPORT_ERROR is not None:
         raise ImportError(
@@ -724,7 +818,7 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
         # is exactly the client's (no incremental patching to get wrong).
         text_document_sync_kind=types.TextDocumentSyncKind.Full,
     )
-    session = _Session(server, debounce)
+    session = _Session(server)
     server.memlint = session  # for tests and introspection
 
     def report_server_error(error: Exception, source: Any) -> None:
@@ -749,7 +843,7 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
         try:
             if not _is_python(params.text_document.uri, params.text_document.language_id):
                 return
-            session.schedule(params.text_document.uri, 0)
+            session.schedule(params.text_document.uri)
         except Exception:
             session.log_exception("didOpen failed")
 
@@ -758,7 +852,7 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
         try:
             if not session.is_python(params.text_document.uri):
                 return
-            session.schedule(params.text_document.uri, session.debounce)
+            session.schedule(params.text_document.uri)
         except Exception:
             session.log_exception("didChange failed")
 
@@ -771,9 +865,7 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
                 return
             if session.is_python(uri) or document_path(uri).endswith((".py", ".pyi")):
                 # Open documents (this one too) may use definitions from the saved file.
-                session.files_changed()
-                if session.is_python(uri):
-                    session.schedule(uri, 0)
+                session.files_changed([document_path(uri)])
         except Exception:
             session.log_exception("didSave failed")
 
@@ -789,8 +881,14 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
         try:
             if any(_is_config_uri(change.uri) for change in params.changes):
                 session.reload_configs()
-            elif any(document_path(c.uri).endswith((".py", ".pyi")) for c in params.changes):
-                session.files_changed()
+            else:
+                changed = [
+                    document_path(c.uri)
+                    for c in params.changes
+                    if document_path(c.uri).endswith((".py", ".pyi"))
+                ]
+                if changed:
+                    session.files_changed(changed)
         except Exception:
             session.log_exception("didChangeWatchedFiles failed")
 
@@ -816,8 +914,201 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> Any:
     return server
 
 
+# ---------------------------------------------------------------------------
+# The transport: LSP framing over stdio, read here so that no input wedges the server
+
+
+MAX_BODY_BYTES = 256 * 1024 * 1024
+MAX_HEADER_LINE = 64 * 1024
+_CONTENT_LENGTH = re.compile(rb"content-length[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?\n?$", re.IGNORECASE)
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+SERVER_NOT_INITIALIZED = -32002
+
+
+class Framing:
+    """Reads LSP messages (`Content-Length: N` header, blank line, N bytes of
+    body) from a binary stream. A framing error (a header that is not a
+    number, a body shorter or longer than its header says, a body without a
+    header, any garbage) is reported to `on_error` and reading goes on at the
+    next `Content-Length` header, so one bad message never wedges the server."""
+
+    def __init__(self, stream: Any, on_error: Any) -> None:
+        self.stream = stream
+        self.on_error = on_error
+
+    def read(self) -> bytes | None:
+        """The next message body; None at the end of the input."""
+        length: int | None = None
+        while True:
+            line = self.stream.readline(MAX_HEADER_LINE)
+            if not line:
+                return None
+            at = line.lower().find(b"content-length")
+            if at > 0:
+                self.on_error(f"bytes outside any message before a header: {line[:at][:60]!r}")
+                line = line[at:]
+            if at >= 0:
+                match = _CONTENT_LENGTH.match(line)
+                value = match.group(1) if match else b""
+                if value.isdigit() and int(value) <= MAX_BODY_BYTES:
+                    length = int(value)
+                else:
+                    length = None
+                    self.on_error(f"bad Content-Length header: {line[:80]!r}")
+                continue
+            if line.strip() == b"":
+                if length is None:
+                    continue
+                body = self.stream.read(length)
+                if body is None or len(body) < length:
+                    return None
+                return body
+            if length is None and b":" not in line[:40]:
+                self.on_error(f"bytes outside any message: {line[:60]!r}")
+            # else: another header (Content-Type), or garbage inside the header block
+
+
+class Transport:
+    """Dispatches message bodies to the pygls protocol, answering what pygls
+    would not: parse errors, invalid requests and params, requests before
+    `initialize` and after `shutdown`; `exit` ends the loop with its exit code."""
+
+    def __init__(self, server: Any, stdout: Any) -> None:
+        self.server = server
+        self.protocol = server.protocol
+        self.stdout = stdout
+        self.initialized = False
+        self.shut_down = False
+        self.errors = 0
+
+    def write(self, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload).encode("utf-8")
+        try:
+            self.stdout.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self.stdout.flush()
+        except (OSError, ValueError):
+            logger.exception("cannot write to the client")
+
+    def error(self, msg_id: Any, code: int, message: str) -> None:
+        self.write({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
+
+    def framing_error(self, what: str) -> None:
+        self.errors += 1
+        logger.warning("framing error: %s", what)
+
+    def dispatch(self, body: bytes) -> int | None:
+        """Handle one message body; an exit code when the client said exit."""
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            self.error(None, PARSE_ERROR, f"Parse error: {exc}")
+            return None
+        if not isinstance(data, dict) or data.get("jsonrpc") != "2.0":
+            msg_id = data.get("id") if isinstance(data, dict) else None
+            self.error(msg_id, INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message")
+            return None
+        method = data.get("method")
+        is_request = "id" in data and method is not None
+        if method is not None and not isinstance(method, str):
+            if is_request:
+                self.error(data.get("id"), INVALID_REQUEST, "Invalid Request: bad method")
+            return None
+        if method == types.EXIT:
+            return 0 if self.shut_down else 1
+        if method is not None:
+            if not self.initialized and method != types.INITIALIZE:
+                if is_request:
+                    self.error(data["id"], SERVER_NOT_INITIALIZED, "Server not initialized")
+                return None
+            if self.shut_down:
+                if is_request:
+                    self.error(data["id"], INVALID_REQUEST, "Invalid Request: shut down")
+                return None
+            if method == types.INITIALIZE and self.initialized:
+                if is_request:
+                    self.error(data["id"], INVALID_REQUEST, "Invalid Request: initialized")
+                return None
+        try:
+            message = self.protocol.structure_message(data)
+        except Exception as exc:
+            invalid = exc.__class__.__name__ == "JsonRpcInvalidParams"
+            if is_request:
+                if invalid:
+                    self.error(data["id"], INVALID_PARAMS, f"Invalid params for {method}")
+                else:
+                    self.error(data["id"], INTERNAL_ERROR, f"Internal error reading {method}")
+            else:
+                logger.warning("ignoring a malformed %s notification", method)
+            return None
+        params = data.get("params", {})
+        if is_request and params is None and "params" in data and method not in _NO_PARAMS:
+            self.error(data["id"], INVALID_PARAMS, f"Invalid params for {method}: null")
+            return None
+        try:
+            self.protocol.handle_message(message)
+        except Exception:
+            logger.exception("cannot handle %s", method)
+            if is_request:
+                self.error(data["id"], INTERNAL_ERROR, f"Internal error handling {method}")
+            return None
+        if method == types.INITIALIZE:
+            self.initialized = True
+        elif method == types.SHUTDOWN:
+            self.shut_down = True
+        return None
+
+
+_NO_PARAMS = frozenset({types.SHUTDOWN})
+
+
+def serve(server: Any, stdin: Any, stdout: Any) -> int:
+    """Serve LSP on binary streams until `exit` (or the end of the input);
+    returns the exit code: 0 after `shutdown`, else 1."""
+    transport = Transport(server, stdout)
+    framing = Framing(stdin, transport.framing_error)
+    server.protocol.set_writer(_Writer(stdout))
+
+    async def run() -> int:
+        loop = asyncio.get_running_loop()
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memlint-lsp-read")
+        try:
+            while True:
+                body = await loop.run_in_executor(reader, framing.read)
+                if body is None:
+                    return 0 if transport.shut_down else 1
+                code = transport.dispatch(body)
+                if code is not None:
+                    return code
+        finally:
+            reader.shutdown(wait=False)
+
+    return asyncio.run(run())
+
+
+class _Writer:
+    """pygls' writer interface on a binary stream."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def close(self) -> None:
+        pass
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.stream.write(data)
+            self.stream.flush()
+        except (OSError, ValueError):
+            logger.exception("cannot write to the client")
+
+
 def main() -> None:
-    """Run the language server on stdin/stdout until the client says exit."""
+    """Run the language server on stdin/stdout until the client says exit;
+    the process exits 0 after shutdown + exit, 1 otherwise."""
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="memlint-lsp: %(levelname)s %(message)s"
     )
@@ -830,7 +1121,19 @@ def main() -> None:
     # would corrupt it, so plain prints go to stderr from here on.
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
-    server.start_io(stdin, stdout)
+    code = 1
+    try:
+        code = serve(server, stdin, stdout)
+    except KeyboardInterrupt:
+        code = 1
+    finally:
+        try:
+            stdout.flush()
+        except (OSError, ValueError):
+            pass
+        sys.stderr.flush()
+        # Worker threads (an engine run in progress) must not keep the process alive.
+        os._exit(code)
 
 
 if __name__ == "__main__":

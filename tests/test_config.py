@@ -364,3 +364,64 @@ def test_each_path_uses_its_own_project_config(tmp_path: Path) -> None:
         for path, _line, _col, code, _message in diagnostic_lines(result.stdout):
             by_project.setdefault(Path(path).parts[0], []).append(code)
         assert by_project == expected, order
+
+
+# ------------------------------------------------- issue 9: extend, required-version
+
+
+def test_extend_builds_on_another_configuration(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.memlint]\nignore = ["MEM101"]\nextend-exclude = ["generated"]\n')
+    project = tmp_path / "services" / "agent"
+    pyproject(project, 'extend = "../../pyproject.toml"\nextend-exclude = ["legacy"]\n')
+    for folder in ("", "generated/", "legacy/"):
+        write(project / f"{folder}agent.py", MIXED)
+    result = memlint("check", ".", cwd=project)
+    # The base's ignore and extend-exclude apply; the child's extend-exclude adds to it.
+    assert [(row[0], row[3]) for row in diagnostic_lines(result.stdout)] == [
+        ("agent.py", "MEM103"), ("agent.py", "MEM106")]
+    # A child `select` starts the selection afresh: the base's ignore no longer applies.
+    pyproject(project, 'extend = "../../pyproject.toml"\nselect = ["MEM101"]\n')
+    assert codes_of(memlint("check", "agent.py", cwd=project)) == ["MEM101"]
+    # A child extend-select re-enables what the base ignores.
+    pyproject(project, 'extend = "../../pyproject.toml"\nextend-select = ["MEM101"]\n')
+    assert codes_of(memlint("check", "agent.py", cwd=project)) == ["MEM101", "MEM103", "MEM106"]
+
+
+def test_extend_errors_are_one_line(tmp_path: Path) -> None:
+    write(tmp_path / "agent.py", MIXED)
+    pyproject(tmp_path, 'extend = "missing.toml"\n')
+    assert_user_error(memlint("check", "agent.py", cwd=tmp_path), "extend", "missing.toml")
+    write(tmp_path / "base" / "memlint.toml", 'extend = "../pyproject.toml"\n')
+    pyproject(tmp_path, 'extend = "base/memlint.toml"\n')
+    assert_user_error(memlint("check", "agent.py", cwd=tmp_path), "cycle")
+    write(tmp_path / "base" / "memlint.toml", 'ignore = ["MEM999"]\n')
+    assert_user_error(memlint("check", "agent.py", cwd=tmp_path), "memlint.toml", "ignore")
+
+
+@pytest.mark.parametrize("spec, ok", [
+    (memlint_api.__version__, True),
+    (f"=={memlint_api.__version__}", True),
+    (">=0.1,<99", True),
+    (">=99", False),
+    (f"!={memlint_api.__version__}", False),
+])
+def test_required_version(tmp_path: Path, spec: str, ok: bool) -> None:
+    write(tmp_path / "agent.py", MIXED)
+    pyproject(tmp_path, f'required-version = "{spec}"\n')
+    result = memlint("check", "agent.py", cwd=tmp_path)
+    if ok:
+        assert result.returncode == 1 and codes_of(result)
+    else:
+        assert_user_error(result, "required-version", memlint_api.__version__)
+
+
+@pytest.mark.parametrize("body, key", [
+    ('required-version = "banana"\n', "required-version"),
+    ('respect-gitignore = "no"\n', "respect-gitignore"),
+    ('extend-per-file-ignores = { "x" = ["MEM999"] }\n', "extend-per-file-ignores"),
+    ('sources = []\n', "sources"),
+])
+def test_new_keys_are_validated(tmp_path: Path, body: str, key: str) -> None:
+    write(tmp_path / "agent.py", MIXED)
+    pyproject(tmp_path, body)
+    assert_user_error(memlint("check", "agent.py", cwd=tmp_path), key)

@@ -167,7 +167,7 @@ def _apply_unified_diff(text: str, diff: str) -> str:
 
 def test_a_file_changed_while_being_fixed_is_not_written(agent: Path, capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import memlint.autofix as autofix
+    import memlint.fix.apply as autofix
 
     edited = AGENT + "# edited by someone else meanwhile\n"
     real = autofix.fix_text

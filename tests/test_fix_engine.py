@@ -1,4 +1,4 @@
-"""Fix generation (lint/fix.py) and fix safety (lint/readside.py), one case at a time.
+"""Fix generation (lint/fix/plan.py) and fix safety (lint/fix/readside.py), one case at a time.
 
 Each case lints a small agent, checks the fix memlint attaches to the
 diagnostic (its edit, its applicability), and applies it.
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import memlint
-from memlint.autofix import apply_edits, fix_text, select_fixes
+from memlint.fix import apply_edits, fix_text, select_fixes
 from memlint.config import Config
 from memlint.engine import Settings
 
@@ -201,16 +201,18 @@ def test_a_value_is_never_converted_twice(tmp_path: Path) -> None:
         "    ctx.sensory_memory.set('b', msgs or {'n': 1})\n")
 
 
-def test_items_from_two_places_are_converted_where_each_enters(tmp_path: Path) -> None:
+def test_items_from_two_places_are_converted_once_in_the_call(tmp_path: Path) -> None:
+    # One diagnostic (both origins related), one conversion in the set() call
+    # (issue 10 item 5: the call is preferred to the places the values enter).
     body = ("def act(ctx, event: ChatResponseEvent, history: List[ChatMessage]):\n"
             "    msgs = list(history)\n"
             "    msgs.append(event.response)\n"
             "    ctx.sensory_memory.set('msgs', msgs)\n")
     assert applied(body, tmp_path) == (
         "def act(ctx, event: ChatResponseEvent, history: List[ChatMessage]):\n"
-        "    msgs = [m.model_dump(mode=\"json\") for m in history]\n"
-        "    msgs.append(event.response.model_dump(mode=\"json\"))\n"
-        "    ctx.sensory_memory.set('msgs', msgs)\n")
+        "    msgs = list(history)\n"
+        "    msgs.append(event.response)\n"
+        "    ctx.sensory_memory.set('msgs', [m.model_dump(mode=\"json\") for m in msgs])\n")
 
 
 def test_unused_copy_import_is_removed_with_the_copy(tmp_path: Path) -> None:

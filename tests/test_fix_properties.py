@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import memlint
-from memlint.autofix import fix_file, fix_text
+from memlint.fix import fix_file, fix_text
 from memlint.config import Config
 from memlint.engine import Settings
 from memlint.source import DecodeProblem, decode

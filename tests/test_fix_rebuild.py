@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 import pytest
 
 import memlint
-from memlint.autofix import fix_text
+from memlint.fix import fix_text
 from memlint.config import Config
 from memlint.engine import Settings
 

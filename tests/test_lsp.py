@@ -303,7 +303,7 @@ async def test_edit_to_compliant_form_clears_diagnostics(
 
 
 @pytest.mark.asyncio
-async def test_changes_are_debounced_and_the_latest_text_wins(
+async def test_a_burst_of_changes_ends_with_the_latest_text_published(
     client: LanguageClient, tmp_path: Path
 ) -> None:
     root = make_workspace(tmp_path)
@@ -311,13 +311,15 @@ async def test_changes_are_debounced_and_the_latest_text_wins(
     uri = open_document(client, root / "agents" / "request_agent.py", COMPLIANT)
     assert list((await wait_for_diagnostics(client, uri)).diagnostics) == []
 
-    # A burst of edits inside the debounce window: only the last is linted and published.
+    # A burst of edits, no debounce: work for a replaced version is dropped, no
+    # version is published after a newer one, and the last one is published.
     change_document(client, uri, VIOLATING, version=2)
     change_document(client, uri, BROKEN, version=3)
     change_document(client, uri, VIOLATING, version=4)
-    published = await wait_for_diagnostics(client, uri)
-    assert published.version == 4
+    published = await wait_for_diagnostics(client, uri, version=4)
     assert [d.code for d in published.diagnostics] == ["MEM101"]
+    await asyncio.sleep(0.5)  # nothing older may follow
+    assert client.diagnostics[uri] == published.diagnostics
 
 
 @pytest.mark.asyncio
@@ -400,7 +402,8 @@ async def test_unused_noqa_is_reported_and_can_be_suppressed(
     actions = await code_actions(client, uri, diag.range)
     (suppress,) = [a for a in actions if a.title == "Suppress MEM100 with # noqa"]
     suppressed = apply_edits(text, edits_of(suppress, uri))
-    assert suppressed == AGENT.format(value="str(event.id)", comment="  # noqa: MEM103, MEM100")
+    # as `memlint check --add-noqa` writes it: the codes sorted
+    assert suppressed == AGENT.format(value="str(event.id)", comment="  # noqa: MEM100, MEM103")
     assert memlint.lint_source(suppressed, str(path)) == []
 
 
@@ -660,16 +663,21 @@ def test_split_lines_follows_python_not_str_splitlines() -> None:
     assert server_module.split_lines("a\fb\r\nc\rd\u2028e\n") == ["a\fb", "c", "d\u2028e", ""]
 
 
+def _apply_noqa_edit(text: str, edit: tuple[int, int, int, str]) -> str:
+    line, start, end, new = edit
+    lines = server_module.split_lines(text)
+    lines[line - 1] = lines[line - 1][: start - 1] + new + lines[line - 1][end - 1 :]
+    return "\n".join(lines)
+
+
 def test_noqa_edit_appends_merges_and_skips() -> None:
     text = 'a = 1\nm.set("k", v)   \nm.set("k", v)  # noqa: E501\nm.set("k", v)  # noqa\n'
-    assert server_module.noqa_edit(text, "MEM101", [2]) == (2, 14, 17, "  # noqa: MEM101")
-    line3 = text.splitlines()[2]
-    assert server_module.noqa_edit(text, "MEM101", [3]) == (
-        3,
-        len(line3) + 1,
-        len(line3) + 1,
-        ", MEM101",
-    )
+    edit = server_module.noqa_edit(text, "MEM101", [2])
+    assert edit is not None and edit[0] == 2
+    assert _apply_noqa_edit(text, edit).splitlines()[1] == 'm.set("k", v)  # noqa: MEM101'
+    edit = server_module.noqa_edit(text, "MEM101", [3])
+    assert edit is not None
+    assert _apply_noqa_edit(text, edit).splitlines()[2] == 'm.set("k", v)  # noqa: E501, MEM101'
     assert server_module.noqa_edit(text, "MEM101", [4]) is None  # a bare noqa already covers it
 
 
@@ -679,6 +687,20 @@ def test_noqa_edit_avoids_lines_inside_strings_and_continuations() -> None:
     assert server_module.noqa_edit(text, "MEM101", [1, 2]) == (2, 10, 10, "  # noqa: MEM101")
     # line 3 ends with a backslash continuation: the noqa goes on line 4
     assert server_module.noqa_edit(text, "MEM101", [3, 4]) == (4, 5, 5, "  # noqa: MEM101")
+
+
+def test_noqa_edit_is_what_add_noqa_writes() -> None:
+    """The quick fix and `memlint check --add-noqa` write the same comment."""
+    from memlint.noqa import add_noqa
+
+    text = 'm.set("k", v)  # noqa:MEM102\n'
+    edit = server_module.noqa_edit(text, "MEM101", [1])
+    assert edit is not None
+    stand_in = memlint.Diagnostic(
+        path="", line=1, column=1, end_line=1, end_column=1, code="MEM101", message="",
+        noqa_lines=(1, 1),
+    )
+    assert _apply_noqa_edit(text, edit) == add_noqa(text, [stand_in])[0]
 
 
 def test_severity_follows_the_rule_registry() -> None:
@@ -725,16 +747,16 @@ class _FakeServer:
 def test_an_engine_crash_is_logged_not_raised(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    def explode(text: str, path: str, config: object) -> list[memlint.Diagnostic]:
+    def explode(text: str, path: str, config: object, *rest: object) -> list[memlint.Diagnostic]:
         raise RuntimeError("engine bug")
 
     monkeypatch.setattr(server_module, "_run_engine", explode)
     uri = (tmp_path / "agent.py").as_uri()
     fake = _FakeServer({uri: _FakeDocument(VIOLATING, 1)})
-    session = server_module._Session(fake, debounce=0)
+    session = server_module._Session(fake)
 
     async def scenario() -> list[types.CodeAction]:
-        session.schedule(uri, 0)
+        session.schedule(uri)
         await asyncio.wait_for(asyncio.gather(*session.tasks.values()), TIMEOUT)
         whole = types.Range(
             start=types.Position(line=0, character=0), end=types.Position(line=20, character=0)

@@ -222,3 +222,105 @@ def test_hook_resolves_models_from_files_that_were_not_passed(project: Git):
     assert failed.returncode != 0, output
     assert "MEM102" in output and "MEM103" in output and "desk.py" in output, output
     assert project.commit_count() == 1
+
+
+def make_project(tmp_path: Path, environment: dict[str, str], config: str) -> Git:
+    """A user's repository with `config` as its .pre-commit-config.yaml, the hook installed."""
+    repo = Git(tmp_path / "user-project", environment)
+    repo.init()
+    repo.write(".pre-commit-config.yaml", config)
+    repo.check(sys.executable, "-m", "pre_commit", "install")
+    return repo
+
+
+def test_hook_definition_is_ruffs_shape():
+    """--force-exclude (so configured excludes apply to the files pre-commit
+    names), .py and .pyi files, fixing through `args: [--fix]`."""
+    import yaml
+
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hook["id"] == "memlint"
+    assert hook["entry"].split() == ["memlint", "check", "--force-exclude"]
+    assert hook["types_or"] == ["python", "pyi"] and "types" not in hook
+    assert hook["language"] == "python"
+
+
+def test_hook_does_not_report_an_excluded_file(project: Git):
+    project.write(
+        "pyproject.toml",
+        """\
+        [project]
+        name = "support-desk"
+        version = "1.0"
+
+        [tool.memlint]
+        extend-exclude = ["generated"]
+        """,
+    )
+    # A violation in an excluded folder, named explicitly by pre-commit.
+    project.write("generated/triage.py", ACTION_HEADER + WRITE.format(value="event.id"))
+    project.write("agent.py", ACTION_HEADER + WRITE.format(value="str(event.id)"))
+    passed = project.commit(".pre-commit-config.yaml", "pyproject.toml", "generated", "agent.py")
+    output = passed.stdout + passed.stderr
+    assert passed.returncode == 0, output
+    assert "Passed" in output and "MEM101" not in output, output
+    assert project.commit_count() == 1
+
+    # The same violation outside the excluded folder fails.
+    project.write("triage.py", ACTION_HEADER + WRITE.format(value="event.id"))
+    failed = project.commit("triage.py")
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0 and "MEM101" in output and "triage.py" in output, output
+    assert "generated" not in output, output
+
+
+def test_fixing_is_the_same_hook_with_fix_args(tmp_path: Path, environment: dict[str, str],
+                                               hook_repository: tuple[Path, str]):
+    hook_path, rev = hook_repository
+    project = make_project(tmp_path, environment, f"""\
+        repos:
+          - repo: {hook_path}
+            rev: {rev}
+            hooks:
+              - id: memlint
+                args: [--fix, --unsafe-fixes]
+        """)
+    project.write("triage.py", ACTION_HEADER + WRITE.format(value="event.id"))
+    failed = project.commit(".pre-commit-config.yaml", "triage.py")
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0, output  # pre-commit fails a hook that changed files
+    assert "files were modified by this hook" in output, output
+    fixed = (project.directory / "triage.py").read_text(encoding="utf-8")
+    assert fixed == ACTION_HEADER + WRITE.format(value="str(event.id)")
+    passed = project.commit("triage.py")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert project.commit_count() == 1
+
+
+def readme_precommit_snippet() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("**pre-commit**")
+    block = readme[readme.index("```yaml\n", start) + len("```yaml\n"):]
+    return block[: block.index("```")]
+
+
+def test_readme_snippet_pinned_as_the_readme_says(tmp_path: Path, environment: dict[str, str],
+                                                  hook_repository: tuple[Path, str]):
+    """The README's snippet, with the command it gives to pin a commit SHA
+    (there is no release tag), installs a working hook."""
+    import yaml
+
+    hook_path, rev = hook_repository
+    snippet = readme_precommit_snippet()
+    (repo,) = yaml.safe_load(snippet)["repos"]
+    assert repo["repo"] == "https://github.com/flink-agents-memlint/memlint"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "pre-commit autoupdate --bleeding-edge --freeze" in readme
+    project = make_project(tmp_path, environment, snippet.replace(repo["repo"], str(hook_path)))
+    project.check(sys.executable, "-m", "pre_commit", "autoupdate", "--bleeding-edge", "--freeze", timeout=600)
+    pinned = yaml.safe_load((project.directory / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert pinned["repos"][0]["rev"] == rev
+    project.write("triage.py", ACTION_HEADER + WRITE.format(value="event.id"))
+    failed = project.commit(".pre-commit-config.yaml", "triage.py")
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0 and "MEM101" in output, output

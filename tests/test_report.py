@@ -61,7 +61,8 @@ def str_fix(line: int, column: int) -> Fix:
 
 
 def test_formats_are_the_documented_ones():
-    assert FORMATS == ("text", "json", "sarif", "github")
+    assert FORMATS == ("concise", "text", "full", "grouped", "json", "json-lines", "sarif", "github", "gitlab",
+                       "junit", "pylint")
 
 
 def test_text_lines_and_summary():
@@ -433,3 +434,181 @@ def test_cli_github_of_the_fixtures(fixture_diagnostics):
     for line, d in zip(lines, fixture_diagnostics):
         assert line.startswith(f"::{github_command(d['code'])} file=")
         assert f",line={d['line']},col={d['column']}," in line and f",title={d['code']}::" in line
+
+
+# ------------------------------------------------------ issue 9: more formats
+
+
+def test_text_is_an_alias_of_concise():
+    diagnostics = [diag(fix=str_fix(3, 41)), diag(path="agents/tools.py", line=12, column=5, code="MEM104",
+                                                  message="tuple stored")]
+    for show_summary in (True, False):
+        assert render(diagnostics, "text", root=".", show_summary=show_summary) == render(
+            diagnostics, "concise", root=".", show_summary=show_summary)
+
+
+def test_absolute_paths_below_the_root_are_shown_relative_in_every_format(tmp_path):
+    path = write(tmp_path / "services" / "agent" / "agent.py", AGENT_SOURCE)
+    related = (Related(str(path), 5, 5, "came from here"),)
+    d = diag(path=str(path), line=6, column=54, related=related)
+    for output_format in ("concise", "grouped", "full", "pylint"):
+        out = render([d], output_format, root=str(tmp_path))
+        assert "services/agent/agent.py" in out and str(tmp_path) not in out, (output_format, out)
+    (shown,) = json.loads(render([d], "json", root=str(tmp_path)))
+    assert shown["path"] == "services/agent/agent.py"
+    assert shown["related"][0]["path"] == "services/agent/agent.py"
+    (line,) = render([d], "json-lines", root=str(tmp_path)).splitlines()
+    assert json.loads(line) == shown
+    # A path outside the root, and a relative one, are shown as given.
+    outside = str(tmp_path.parent / "elsewhere.py")
+    assert render([diag(path=outside)], "concise", root=str(tmp_path), show_summary=False).startswith(outside + ":")
+    assert render([diag(path="../x.py")], "pylint", root=str(tmp_path)).startswith("../x.py:3: [MEM101] ")
+
+
+def test_json_lines_is_one_json_object_per_diagnostic():
+    diagnostics = [diag(fix=str_fix(3, 41)), diag(path="agents/x.py", line=1, column=1, code="MEM000",
+                                                  message="Syntax error: bad")]
+    out = render(diagnostics, "json-lines", root=".")
+    assert [json.loads(line) for line in out.splitlines()] == [d.to_dict() for d in diagnostics]
+    assert render([], "json-lines", root=".") == ""
+
+
+def test_pylint_format():
+    out = render([diag(), diag(line=7, code="MEM103", message="enum stored")], "pylint", root=".")
+    assert out == (f"agents/chat.py:3: [MEM101] {UUID_MESSAGE}\n"
+                   "agents/chat.py:7: [MEM103] enum stored\n")
+
+
+def test_grouped_format_groups_by_file_and_aligns_positions():
+    diagnostics = [
+        diag(line=3, column=41, fix=str_fix(3, 41)),
+        diag(line=12, column=5, code="MEM104", message="tuple stored"),
+        diag(path="agents/tools.py", line=1, column=1, code="MEM000", message="Syntax error: bad"),
+    ]
+    assert render(diagnostics, "grouped", root=".").splitlines() == [
+        "agents/chat.py:",
+        f"   3:41 MEM101 [*] {UUID_MESSAGE}",
+        "  12:5  MEM104 tuple stored",
+        "",
+        "agents/tools.py:",
+        "  1:1 MEM000 Syntax error: bad",
+        "",
+        "Found 3 errors.",
+        "[*] 1 fixable with the --fix option.",
+    ]
+
+
+def test_full_format_shows_source_caret_related_and_fix(tmp_path):
+    path = write(tmp_path / "agent.py", AGENT_SOURCE)
+    line = AGENT_SOURCE.splitlines()[5]
+    column = line.index("request_id)") + 1
+    fix = Fix("safe", "Convert to `str`", (Edit(6, column, 6, column + 10, "str(request_id)"),))
+    d = diag(path=str(path), line=6, column=column, end_column=column + 10, fix=fix,
+             related=(Related(str(path), 5, 5, "the UUID was made here"),))
+    out = render([d], "full", root=str(tmp_path))
+    lines = out.splitlines()
+    assert lines[0] == f"agent.py:6:{column}: MEM101 [*] {UUID_MESSAGE}"
+    assert lines[1] == "  |"
+    assert lines[2] == "5 |     request_id = uuid4()"
+    assert lines[3] == f"6 | {line}"
+    caret_line = lines[4]
+    assert caret_line.index("^") - len("  | ") == column - 1
+    assert caret_line.endswith("^" * 10 + " MEM101")
+    assert lines[5] == "  |"
+    assert "   = note: agent.py:5:5: the UUID was made here" in lines
+    assert "   = help: Convert to `str` (safe fix)" in lines
+    assert f"     - {line}" in lines
+    assert f"     + {line.replace('request_id)', 'str(request_id))')}" in lines
+    assert lines[-2:] == ["Found 1 error.", "[*] 1 fixable with the --fix option."]
+    # Unreadable source: the diagnostic line stays, nothing is made up.
+    gone = diag(path=str(tmp_path / "gone.py"))
+    assert render([gone], "full", root=str(tmp_path), show_summary=False) == f"gone.py:3:41: MEM101 {UUID_MESSAGE}\n\n"
+
+
+def test_colour_only_when_asked_and_plain_text_underneath():
+    import re
+
+    diagnostics = [diag(fix=str_fix(3, 41))]
+    for output_format in ("concise", "grouped", "full"):
+        plain = render(diagnostics, output_format, root=".")
+        coloured = render(diagnostics, output_format, root=".", color=True)
+        assert "\x1b[" not in plain
+        assert "\x1b[" in coloured
+        assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain, output_format
+    # Machine formats never carry colour.
+    for output_format in ("json", "json-lines", "pylint", "github", "gitlab", "junit"):
+        assert "\x1b[" not in render(diagnostics, output_format, root=".", color=True)
+
+
+def gitlab(diagnostics, root, **kwargs) -> list[dict]:
+    return json.loads(render(diagnostics, "gitlab", root=str(root), **kwargs))
+
+
+def test_gitlab_code_quality_fields(tmp_path, monkeypatch):
+    monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
+    path = write(tmp_path / "services" / "agent" / "agent.py", AGENT_SOURCE)
+    (issue,) = gitlab([diag(path=str(path), line=6, end_line=7)], tmp_path)
+    assert issue["description"] == f"MEM101: {UUID_MESSAGE}"
+    assert issue["check_name"] == "MEM101"
+    assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+    assert issue["location"] == {"path": "services/agent/agent.py", "lines": {"begin": 6, "end": 7}}
+    assert len(issue["fingerprint"]) == 32 and int(issue["fingerprint"], 16) >= 0
+    assert gitlab([], tmp_path) == []
+    # In GitLab CI, paths are relative to the project directory (as Ruff).
+    monkeypatch.setenv("CI_PROJECT_DIR", str(tmp_path / "services"))
+    (issue,) = gitlab([diag(path=str(path), line=6)], tmp_path)
+    assert issue["location"]["path"] == "agent/agent.py"
+
+
+def test_gitlab_fingerprints_survive_a_line_shift_and_tell_findings_apart(tmp_path, monkeypatch):
+    monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
+    before, after = tmp_path / "before", tmp_path / "after"
+    write(before / "agent.py", AGENT_SOURCE)
+    write(after / "agent.py", "import logging\nimport os\n\n" + AGENT_SOURCE)
+    (first,) = gitlab([diag(path=str(before / "agent.py"), line=6)], before)
+    (moved,) = gitlab([diag(path=str(after / "agent.py"), line=9)], after)
+    assert first["fingerprint"] == moved["fingerprint"]
+    assert first["location"]["lines"]["begin"] != moved["location"]["lines"]["begin"]
+    twice = gitlab([diag(path=str(before / "agent.py"), line=6), diag(path=str(before / "agent.py"), line=6),
+                    diag(path=str(before / "agent.py"), line=6, code="MEM103", message="enum")], before)
+    assert len({issue["fingerprint"] for issue in twice}) == 3
+
+
+def test_junit_is_xml_with_a_testcase_per_file_and_a_failure_per_diagnostic():
+    from xml.etree import ElementTree
+
+    diagnostics = [
+        diag(),
+        diag(line=7, code="MEM103", message='enum <Color.RED: "red"> & more'),
+        diag(path="agents/tools.py", line=1, column=1, code="MEM000", message="Syntax error:\x0c bad"),
+    ]
+    out = render(diagnostics, "junit", root=".", files=["agents/chat.py", "agents/clean.py", "agents/tools.py"])
+    suites = ElementTree.fromstring(out.encode("utf-8"))
+    assert suites.tag == "testsuites"
+    (suite,) = suites.findall("testsuite")
+    cases = suite.findall("testcase")
+    assert [case.get("name") for case in cases] == ["agents/chat.py", "agents/clean.py", "agents/tools.py"]
+    assert suite.get("tests") == "3" and suite.get("failures") == "2"
+    failures = {case.get("name"): case.findall("failure") for case in cases}
+    assert failures["agents/clean.py"] == []
+    chat = failures["agents/chat.py"]
+    assert [f.get("type") for f in chat] == ["MEM101", "MEM103"]
+    assert chat[1].get("message") == 'MEM103 enum <Color.RED: "red"> & more'
+    assert chat[1].text == 'agents/chat.py:7:41: MEM103 enum <Color.RED: "red"> & more'
+    assert failures["agents/tools.py"][0].text == "agents/tools.py:1:1: MEM000 Syntax error: bad"
+    empty = ElementTree.fromstring(render([], "junit", root=".").encode("utf-8"))
+    assert empty.find("testsuite").get("tests") == "0"
+
+
+def test_cli_text_and_concise_are_byte_identical_on_the_fixtures():
+    assert memlint_check("text") == memlint_check("concise")
+
+
+def test_cli_junit_of_the_fixtures(fixture_diagnostics):
+    from xml.etree import ElementTree
+
+    suites = ElementTree.fromstring(memlint_check("junit").encode("utf-8"))
+    failures = suites.findall("./testsuite/testcase/failure")
+    assert len(failures) == len(fixture_diagnostics)
+    cases = {case.get("name") for case in suites.findall("./testsuite/testcase")}
+    assert {d["path"] for d in fixture_diagnostics} <= cases

@@ -21,584 +21,25 @@ cannot see alongside one it would convert, a dump it cannot extend) means no
 fix. Parts of the value that entered from elsewhere keep their own fix and
 are left alone, so no value is converted twice.
 
-Safety (Ruff's convention) is decided in lint/readside.py: "safe" only when
+Safety (Ruff's convention) is decided in readside.py: "safe" only when
 every edit lies inside the `set()` call and every read of the memory path in
 the module already rebuilds the rich type.
 """
 from __future__ import annotations
 
-import keyword
-import re
-from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping, Optional, Sequence
+import bisect
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
 
 import libcst as cst
 
-from .diagnostics import Edit, Fix
-from .source import line_starts
-from .syntax import dotted_name
-from .types import Container, DictOf, Dumped, Inst, ListOf, Loc, Prim, Value, options_of
-
-FIXABLE = frozenset({"MEM101", "MEM102", "MEM103", "MEM104", "MEM105", "MEM106", "MEM201"})
-PAIRED = frozenset({"MEM101", "MEM102", "MEM103", "MEM104", "MEM106"})  # conversions with a read-side rebuild
-SAFE_PRIMS = frozenset({"bool", "int", "float", "str", "json"})
-DICT_KINDS = frozenset({"OrderedDict", "defaultdict", "Counter", "ChainMap"})
-LIST_KINDS = frozenset({"tuple", "set", "frozenset", "deque", "generator", "range", "map", "zip", "filter",
-                        "enumerate", "reversed", "iterator", "dict_keys", "dict_values", "dict_items"})
-MAX_SHOWN = 60
-
-# Precedence of an expression's text, lowest first: what it can be embedded in
-# without parentheses.
-TUPLE, TEST, EXPR, NUMBER, ATOM = 0, 1, 2, 3, 4
-
-
-# -- conversions ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Conv:
-    """How to turn an expression into its primitive form.
-
-    kind: "wrap" (template with {x}), "list" (`list(x)`, a list display for a
-    tuple or generator), "listcomp" (convert each item), "dictcomp" (convert
-    keys and/or values). `guard`: the value may be None (convert it only when
-    it is not). `var`: the loop variable a comprehension over such values uses.
-    `rebuild`: what a reader calls to get the rich value back (for messages
-    and for the read-side check)."""
-
-    kind: str
-    template: str = ""
-    item: Optional["Conv"] = None
-    key: Optional["Conv"] = None
-    guard: bool = False
-    var: str = "x"
-    rebuild: str = ""
-    label: str = ""  # what is converted, e.g. "UUID", "ChatMessage model"
-    # The read-side rebuild (lint/rebuild.py): a template with {C} for the
-    # class `cls` (a qualified name) and {x} for the stored value.
-    inverse: str = ""
-    cls: str = ""
-
-
-class _Marker:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return self.name
-
-
-IDENTITY = _Marker("IDENTITY")  # nothing to convert
-OPAQUE = _Marker("OPAQUE")  # memlint cannot see it: fine alone, blocks a conversion beside it
-FAIL = _Marker("FAIL")  # no mechanical conversion
-
-Result = object  # Conv | IDENTITY | OPAQUE | FAIL
-
-
-def _guarded(conv: Result, guard: bool) -> Result:
-    if guard and isinstance(conv, Conv) and not conv.guard:
-        return replace(conv, guard=True)
-    return conv
-
-
-def merge(results: Sequence[tuple[Value, Result]], has_none: bool) -> Result:
-    """One conversion for all possibilities of a value, or FAIL."""
-    convs: list[Conv] = []
-    identities: list[Value] = []
-    opaque = False
-    for option, result in results:
-        if result is FAIL:
-            return FAIL
-        if result is OPAQUE:
-            opaque = True
-        elif result is IDENTITY:
-            identities.append(option)
-        else:
-            assert isinstance(result, Conv)
-            if result not in convs:
-                convs.append(result)
-    if not convs:
-        return OPAQUE if opaque and not identities else IDENTITY
-    if opaque or len(convs) > 1:
-        return FAIL
-    conv = convs[0]
-    for option in identities:
-        # `str(x)` leaves a str as it is, a comprehension an empty container;
-        # no other conversion may meet a value that needs none.
-        if conv.kind == "wrap" and conv.template == "str({x})" and isinstance(option, Prim) and option.name == "str":
-            continue
-        if conv.kind == "dictcomp" and isinstance(option, DictOf) and option.key is None and option.value is None:
-            continue
-        if conv.kind == "listcomp" and isinstance(option, ListOf) and option.item is None:
-            continue
-        return FAIL
-    return _guarded(conv, has_none)
-
-
-# -- text of expressions -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Text:
-    """Python source of an expression and how tightly it binds."""
-
-    code: str
-    level: int
-    node: Optional[cst.BaseExpression] = None  # the source node it is the text of
-
-    @property
-    def is_name(self) -> bool:
-        return self.level == ATOM and self.code.isidentifier() and not keyword.iskeyword(self.code)
-
-
-def _node_level(node: cst.CSTNode) -> int:
-    if getattr(node, "lpar", None):
-        return ATOM
-    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
-        return NUMBER
-    if isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.List, cst.Set, cst.Dict, cst.ListComp,
-                         cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.SimpleString, cst.ConcatenatedString,
-                         cst.FormattedString, cst.Ellipsis)):
-        return ATOM
-    if isinstance(node, (cst.BinaryOperation, cst.UnaryOperation, cst.Comparison, cst.BooleanOperation, cst.Await)):
-        return EXPR
-    if isinstance(node, (cst.IfExp, cst.Lambda, cst.NamedExpr)):
-        return TEST
-    return TUPLE
-
-
-def as_operand(text: Text) -> str:
-    """`text` ready to have `.attr` appended."""
-    return text.code if text.level == ATOM else f"({text.code})"
-
-
-def as_argument(text: Text) -> str:
-    return text.code if text.level >= TEST else f"({text.code})"
-
-
-def as_iterable(text: Text) -> str:
-    """`text` after `for v in` in a comprehension."""
-    return text.code if text.level >= EXPR else f"({text.code})"
-
-
-NAME_RE = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
-
-
-class Renderer:
-    """Writes the text of a conversion applied to an expression."""
-
-    def __init__(self, source: "SourceMap") -> None:
-        self.source = source
-
-    def render(self, conv: Result, text: Text, taken: frozenset[str] = frozenset()) -> Optional[Text]:
-        if conv is IDENTITY or conv is OPAQUE:
-            return text
-        if not isinstance(conv, Conv):
-            return None
-        if conv.guard:
-            if not text.is_name:
-                return None  # `x if x is not None else None` needs x to be a plain name
-            inner = self.render(_guarded_off(conv), text, taken)
-            if inner is None:
-                return None
-            inner_code = inner.code if inner.level > TEST else f"({inner.code})"
-            return Text(f"{inner_code} if {text.code} is not None else None", TEST)
-        if conv.kind == "wrap":
-            if conv.template.count("{x}") > 1 and not (text.is_name or isinstance(
-                    text.node, (cst.Integer, cst.Float, cst.Imaginary))):
-                return None  # the value is used twice: only a name or a literal
-            if conv.template == "[{x}.real, {x}.imag]" and isinstance(text.node, cst.Imaginary):
-                number = complex(text.node.value)
-                return Text(f"[{number.real!r}, {number.imag!r}]", ATOM)
-            if "{x}." in conv.template:
-                return Text(conv.template.replace("{x}", as_operand(text)), ATOM)
-            return Text(conv.template.replace("{x}", as_argument(text)), ATOM)
-        if conv.kind == "list":
-            special = self._list_display(text)
-            if special is not None:
-                return special
-            return Text(f"list({as_argument(text)})", ATOM)
-        if conv.kind == "listcomp":
-            return self._listcomp(conv, text, taken)
-        if conv.kind == "dictcomp":
-            names = taken | frozenset(NAME_RE.findall(text.code))
-            k = _fresh("k", names)
-            v = _fresh("v", names | {k})
-            key = self.render(conv.key if conv.key is not None else IDENTITY, Text(k, ATOM), names | {k, v})
-            value = self.render(conv.item if conv.item is not None else IDENTITY, Text(v, ATOM), names | {k, v})
-            if key is None or value is None:
-                return None
-            return Text(f"{{{key.code}: {value.code} for {k}, {v} in {as_operand(text)}.items()}}", ATOM)
-        return None
-
-    def _listcomp(self, conv: Conv, text: Text, taken: frozenset[str]) -> Optional[Text]:
-        assert conv.item is not None
-        node = text.node
-        # A generator expression becomes the list comprehension itself.
-        if isinstance(node, cst.GeneratorExp):
-            elt = self.source.text_of(node.elt)
-            if elt is not None:
-                names = taken | frozenset(NAME_RE.findall(text.code))
-                inner = self.render(conv.item, elt, names)
-                rest = self.source.code_between(node.elt, node)
-                if inner is not None and rest is not None:
-                    element = inner.code if inner.level >= TEST else f"({inner.code})"
-                    return Text(f"[{element}{rest}]", ATOM)
-        iterable = text
-        # `list(x)` adds nothing to a comprehension over it.
-        if (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "list"
-                and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star
-                and not node.lpar):
-            inner_text = self.source.text_of(node.args[0].value)
-            if inner_text is not None:
-                iterable = inner_text
-        names = taken | frozenset(NAME_RE.findall(iterable.code))
-        var = _fresh(conv.item.var if isinstance(conv.item, Conv) else "x", names)
-        item = self.render(conv.item, Text(var, ATOM), names | {var})
-        if item is None:
-            return None
-        return Text(f"[{item.code} for {var} in {as_iterable(iterable)}]", ATOM)
-
-    def _list_display(self, text: Text) -> Optional[Text]:
-        """A tuple display becomes a list display, a generator a comprehension,
-        `tuple(...)` becomes `list(...)`."""
-        node = text.node
-        if isinstance(node, cst.Tuple) and node.elements and not any(
-                isinstance(e, cst.StarredElement) for e in node.elements):
-            inner = self.source.elements_code(node)
-            if inner is not None:
-                return Text(f"[{inner}]", ATOM)
-        if isinstance(node, cst.GeneratorExp) and node.lpar:
-            inner = self.source.inner_code(node)
-            if inner is not None:
-                return Text(f"[{inner}]", ATOM)
-        if (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "tuple"
-                and not node.lpar):
-            rest = self.source.code_after(node.func, node)
-            if rest is not None:
-                return Text(f"list{rest}", ATOM)
-        return None
-
-
-def _guarded_off(conv: Conv) -> Conv:
-    return replace(conv, guard=False)
-
-
-def _fresh(base: str, taken: Iterable[str]) -> str:
-    taken = set(taken)
-    if base not in taken and not keyword.iskeyword(base):
-        return base
-    for n in range(2, 100):
-        candidate = f"{base}{n}"
-        if candidate not in taken:
-            return candidate
-    return base + "_"
-
-
-# -- the source: nodes at ranges, their parents, their text --------------------
-
-
-class SourceMap:
-    """Nodes of the parsed module by source range, their parents and text."""
-
-    def __init__(self, text: str, module: cst.Module, positions: Mapping[cst.CSTNode, object]) -> None:
-        self.text = text
-        self.module = module
-        self.positions = positions
-        self.starts = line_starts(text)
-        from .source import detect_newline
-
-        self.newline = detect_newline(text)
-        self._by_range: Optional[dict[tuple[int, int, int, int], list[cst.CSTNode]]] = None
-        self._parent_cache: dict[int, Optional[cst.CSTNode]] = {}
-
-    # positions are 1-based lines, 0-based character columns
-    def offset(self, line: int, column0: int) -> int:
-        return self.starts[line - 1] + column0
-
-    def loc(self, node: cst.CSTNode) -> Optional[Loc]:
-        rng = self.positions.get(node)
-        if rng is None:
-            return None
-        return Loc(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)  # type: ignore[attr-defined]
-
-    def span(self, node: cst.CSTNode) -> Optional[tuple[int, int]]:
-        rng = self.positions.get(node)
-        if rng is None:
-            return None
-        return (self.offset(rng.start.line, rng.start.column),  # type: ignore[attr-defined]
-                self.offset(rng.end.line, rng.end.column))  # type: ignore[attr-defined]
-
-    def expression_at(self, loc: Loc) -> Optional[cst.BaseExpression]:
-        """The outermost expression whose range is exactly `loc`."""
-        if self._by_range is None:
-            self._by_range = {}
-            for node, rng in self.positions.items():
-                if isinstance(node, cst.BaseExpression):
-                    key = (rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)  # type: ignore
-                    self._by_range.setdefault(key, []).append(node)
-        found = self._by_range.get((loc.line, loc.column, loc.end_line, loc.end_column), [])
-        if not found:
-            return None
-        if len(found) == 1:
-            return found[0]  # type: ignore[return-value]
-        for candidate in found:
-            if all(other is candidate or self._is_inside(other, candidate) for other in found):
-                return candidate  # type: ignore[return-value]
-        return found[0]  # type: ignore[return-value]
-
-    def _is_inside(self, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
-        parent = self.parent(node)
-        while parent is not None:
-            if parent is outer:
-                return True
-            parent = self.parent(parent)
-        return False
-
-    def _statement_of(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
-        rng = self.positions.get(node)
-        if rng is None:
-            return None
-        for statement in self.module.body:
-            srng = self.positions.get(statement)
-            if srng is not None and srng.start.line <= rng.start.line <= srng.end.line:  # type: ignore
-                return statement
-        return None
-
-    def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
-        """The parent of `node`: found by descending from its top-level statement
-        through the children whose range holds it (no table of the whole statement)."""
-        key = id(node)
-        if key in self._parent_cache:
-            return self._parent_cache[key]
-        statement = self._statement_of(node)
-        found: Optional[cst.CSTNode] = None
-        target = self.positions.get(node)
-        if statement is not None and statement is not node and target is not None:
-            start = (target.start.line, target.start.column)  # type: ignore[attr-defined]
-            end = (target.end.line, target.end.column)  # type: ignore[attr-defined]
-            current: Optional[cst.CSTNode] = statement
-            while current is not None and found is None:
-                following: Optional[cst.CSTNode] = None
-                for child in current.children:
-                    if child is node:
-                        found = current
-                        break
-                    rng = self.positions.get(child)
-                    if rng is None:
-                        continue
-                    if (rng.start.line, rng.start.column) <= start and end <= (  # type: ignore[attr-defined]
-                            rng.end.line, rng.end.column) and following is None:  # type: ignore[attr-defined]
-                        following = child
-                if following is not None:
-                    self._parent_cache[id(following)] = current  # its ancestors are asked next
-                current = following if found is None else None
-        self._parent_cache[key] = found
-        return found
-
-    def value_parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
-        """The parent that gives `node` its role (skipping nothing: libcst keeps
-        parentheses on the node itself)."""
-        return self.parent(node)
-
-    def code(self, start: int, end: int) -> str:
-        return self.text[start:end]
-
-    def text_of(self, node: cst.BaseExpression) -> Optional[Text]:
-        span = self.span(node)
-        if span is None:
-            return None
-        start, end = span
-        level = _node_level(node)
-        if getattr(node, "lpar", None):
-            # The range leaves out the node's own parentheses: put them back.
-            outer = self.with_parens(node)
-            if outer is None:
-                return Text(self.text[start:end], _node_level_bare(node), node)
-            start, end = outer
-        return Text(self.text[start:end], level, node)
-
-    def with_parens(self, node: cst.CSTNode) -> Optional[tuple[int, int]]:
-        """The span of `node` with its own parentheses, if only whitespace lies between."""
-        span = self.span(node)
-        if span is None:
-            return None
-        start, end = span
-        for _ in getattr(node, "lpar", ()):
-            i = start - 1
-            while i >= 0 and self.text[i] in " \t\r\n\\":
-                i -= 1
-            if i < 0 or self.text[i] != "(":
-                return None
-            start = i
-        for _ in getattr(node, "rpar", ()):
-            i = end
-            while i < len(self.text) and self.text[i] in " \t\r\n\\":
-                i += 1
-            if i >= len(self.text) or self.text[i] != ")":
-                return None
-            end = i + 1
-        return start, end
-
-    def code_between(self, first: cst.CSTNode, outer: cst.CSTNode) -> Optional[str]:
-        """The text of `outer` after `first` up to the end of `outer` (its own range)."""
-        a, b = self.span(first), self.span(outer)
-        if a is None or b is None:
-            return None
-        return self.text[a[1]:b[1]]
-
-    def code_after(self, first: cst.CSTNode, outer: cst.CSTNode) -> Optional[str]:
-        return self.code_between(first, outer)
-
-    def inner_code(self, node: cst.CSTNode) -> Optional[str]:
-        span = self.span(node)
-        return None if span is None else self.text[span[0]:span[1]]
-
-    def elements_code(self, node: cst.Tuple) -> Optional[str]:
-        first, last = self.span(node.elements[0].value), self.span(node.elements[-1].value)
-        if first is None or last is None:
-            return None
-        inner = self.text[first[0]:last[1]]
-        if isinstance(node.elements[-1].value, cst.BaseExpression) and getattr(node.elements[-1].value, "lpar", None):
-            outer = self.with_parens(node.elements[-1].value)
-            if outer is not None:
-                inner = self.text[first[0]:outer[1]]
-        if getattr(node.elements[0].value, "lpar", None):
-            outer = self.with_parens(node.elements[0].value)
-            if outer is not None:
-                inner = self.text[outer[0]:first[0]] + inner
-        return inner
-
-    def edit(self, start: int, end: int, content: str) -> Edit:
-        sl, sc = self.position(start)
-        el, ec = self.position(end)
-        return Edit(sl, sc, el, ec, content)
-
-    def position(self, offset: int) -> tuple[int, int]:
-        import bisect
-
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
-
-
-def _node_level_bare(node: cst.CSTNode) -> int:
-    if isinstance(node, (cst.Tuple,)):
-        return TUPLE
-    if isinstance(node, (cst.IfExp, cst.Lambda, cst.NamedExpr)):
-        return TEST
-    if isinstance(node, (cst.BinaryOperation, cst.UnaryOperation, cst.Comparison, cst.BooleanOperation, cst.Await)):
-        return EXPR
-    return ATOM
-
-
-def accepts_test(node: cst.CSTNode, parent: Optional[cst.CSTNode]) -> bool:
-    """May a conditional expression stand where `node` stands, unparenthesized?"""
-    if parent is None:
-        return False
-    if isinstance(parent, cst.Arg):
-        return parent.value is node and not parent.star
-    if isinstance(parent, (cst.Element, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return, cst.NamedExpr,
-                           cst.Index)):
-        return True
-    if isinstance(parent, cst.DictElement):
-        return True
-    if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-        return parent.elt is node
-    if isinstance(parent, cst.DictComp):
-        return parent.key is node or parent.value is node
-    if isinstance(parent, cst.IfExp):
-        return parent.orelse is node
-    return False
-
-
-# Methods whose argument enters a container (or memory): converting the
-# argument converts what the container holds.
-ENTRY_METHODS = frozenset({"append", "insert", "extend", "add", "update", "setdefault", "set", "appendleft",
-                           "extendleft"})
-COPY_FUNCTIONS = frozenset({"copy.copy", "copy.deepcopy", "copy", "deepcopy"})
-
-
-def copy_call_argument(node: cst.CSTNode) -> Optional[cst.BaseExpression]:
-    """X of `copy.copy(X)` / `copy.deepcopy(X)`."""
-    if (isinstance(node, cst.Call) and len(node.args) == 1 and not node.args[0].keyword
-            and not node.args[0].star and _dotted(node.func) in COPY_FUNCTIONS):
-        return node.args[0].value
-    return None
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    return dotted_name(node) or ""
-
-
-def value_position(node: cst.CSTNode, parent: Optional[cst.CSTNode], grandparent: Optional[cst.CSTNode] = None) -> bool:
-    """Is `node` an expression whose value is used as data where it stands (so
-    it may be replaced by a converted form)? Not a target, an annotation, a
-    callee, a receiver or a test; an argument only of a method that puts it
-    in a container (`append`, `extend`, `update`, ..., memory `set`)."""
-    if parent is None or not isinstance(node, cst.BaseExpression):
-        return False
-    if isinstance(parent, cst.Arg):
-        if parent.value is not node or parent.star != "":
-            return False
-        return (isinstance(grandparent, cst.Call) and isinstance(grandparent.func, cst.Attribute)
-                and grandparent.func.attr.value in ENTRY_METHODS)
-    if isinstance(parent, cst.Element):
-        return parent.value is node
-    if isinstance(parent, cst.DictElement):
-        return parent.value is node or parent.key is node
-    if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-        return parent.value is node
-    if isinstance(parent, cst.Return):
-        return parent.value is node
-    if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-        return parent.elt is node
-    if isinstance(parent, cst.DictComp):
-        return parent.key is node or parent.value is node
-    if isinstance(parent, cst.IfExp):
-        return parent.body is node or parent.orelse is node
-    if isinstance(parent, cst.NamedExpr):
-        return parent.value is node
-    return False
-
-
-# -- planning ------------------------------------------------------------------
-
-
-@dataclass
-class Plan:
-    edits: tuple[Edit, ...]
-    message: str
-    inside: bool  # every edit lies inside the set() call's value argument
-    whole: bool = False  # the edit converts the whole stored value (the value argument)
-    rebuild: str = ""  # what a reader calls to get the rich value back, e.g. "UUID(...)"
-    per_item: bool = False  # ... on each item of the stored list
-    node: Optional[cst.CSTNode] = None  # the expression replaced (for the read side, lint/rebuild.py)
-    conv: Optional[Conv] = None  # the conversion written there
-
-
-@dataclass
-class Candidate:
-    owner: Optional[Loc]
-    inside: Optional[Plan] = None
-    root: Optional[Plan] = None
-    site: Optional[Plan] = None
-    write: object = None
-    finding: object = None
-
-
-def _contains(outer: Loc, inner: Loc) -> bool:
-    return (outer.line, outer.column) <= (inner.line, inner.column) and (inner.end_line, inner.end_column) <= (
-        outer.end_line, outer.end_column)
-
-
-def _same_range(a: Optional[Loc], b: Optional[Loc]) -> bool:
-    return a is not None and b is not None and (a.line, a.column, a.end_line, a.end_column) == (
-        b.line, b.column, b.end_line, b.end_column)
-
-
-def _short(code: str) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= MAX_SHOWN else code[: MAX_SHOWN - 1] + "…"
+from ..diagnostics import Fix
+from ..types import Container, DictOf, Dumped, Inst, ListOf, Loc, Prim, Value, options_of
+from .convert import (DICT_KINDS, FAIL, FIXABLE, IDENTITY, LIST_KINDS, MAX_SHOWN, OPAQUE, PAIRED, SAFE_PRIMS, TEST,
+                      Candidate, Conv, Plan, Renderer, Result, SourceMap, _contains, _same_range, _short, accepts_test,
+                      as_operand, copy_call_argument, merge, value_position, ENTRY_METHODS)
+from .readside import ReadPaths, Reads
+from .rebuild import pair_reads
 
 
 class Planner:
@@ -608,9 +49,11 @@ class Planner:
         self.source = SourceMap(text, module, positions)
         self.renderer = Renderer(self.source)
         self.writes = writes
-        from .infer import MEMORY_ATTRIBUTES
+        from ..infer import MEMORY_ATTRIBUTES
 
         self.memory_attributes = MEMORY_ATTRIBUTES
+        self._uses_cache: dict[int, dict[str, _Uses]] = {}
+        self._keep: list[cst.CSTNode] = []  # ids in the caches stay valid
 
     # -- conversions of abstract values --------------------------------------
 
@@ -628,7 +71,7 @@ class Planner:
         has_none = False
         for option in options_of(value):
             effective = option.origin or inherited
-            ours = _same_range(effective, owner) and (effective.items == owner.items if effective else False)
+            ours = _owned(effective, owner)
             if isinstance(option, Prim) and option.name == "None":
                 if ours or mode == "root":
                     has_none = True
@@ -737,7 +180,7 @@ class Planner:
         return FAIL
 
     def convert_keys(self, option: DictOf, owner: Loc, mode: str, site, effective: Optional[Loc]) -> Result:
-        ours_dict = _same_range(effective, owner) and effective is not None and effective.items == owner.items
+        ours_dict = _owned(effective, owner)
         results: list[tuple[Value, Result]] = []
         for key in options_of(option.key):
             if mode == "site":
@@ -815,7 +258,7 @@ class Planner:
         walk(value, 0)
         if not found:
             return None
-        from .types import union
+        from ..types import union
 
         return union(*found)
 
@@ -910,7 +353,7 @@ class Planner:
                     none_loc = self.source.loc(other)
                     kept = [o for o in options_of(write.value)
                             if not (isinstance(o, Prim) and o.name == "None" and _same_range(o.origin, none_loc))]
-                    from .types import union
+                    from ..types import union
 
                     node, value = branch, union(*kept)
                     break
@@ -1084,17 +527,157 @@ class Planner:
         loc = self.source.loc(node)
         inside = loc is not None and _contains(write.value_loc, loc)
         return Plan((self.source.edit(start, end, code),), message, inside, _same_range(loc, write.value_loc),
-                    f"{model}.model_validate(...)")
+                    f"{model}.model_validate(...)", node=node)
+
+    def root_all_plan(self, write, owners: tuple[Loc, ...]) -> Optional[Plan]:
+        """Convert at the value argument everything the owners produced, wherever
+        it sits in the value (`str(v)` for a v assigned on two branches,
+        `[str(x) for x in items]` for items appended): the edit stays inside
+        the call, so nothing else sees a different value."""
+        node = write.value_node
+        if node is None or self.source.span(node) is None:
+            return None
+        conv = self.convert(write.value, owners if len(owners) > 1 else owners[0], "root", None)
+        if not isinstance(conv, Conv):
+            return None
+        return self.replace(write, node, self.source.parent(node), conv)
+
+    # -- who reads a value where it enters --------------------------------------
+
+    def _offsets(self, loc: Loc) -> tuple[int, int]:
+        return (self.source.offset(loc.line, loc.column - 1), self.source.offset(loc.end_line, loc.end_column - 1))
+
+    def entry_is_private(self, node: cst.CSTNode, values: Sequence[Loc],
+                         flagged: tuple[list[int], list[tuple[int, int]]] = ([], [])) -> bool:
+        """Do only the memory writes read the value produced at `node`? The value
+        enters a local name (`v = ...`) or a local container (`l.append(...)`,
+        `d[k] = ...`, `d.setdefault(k, []).append(...)`), possibly inside
+        displays; every other use of that name in the function must be a
+        binding, another entry into it, or lie inside the value argument of a
+        write the conversion fixes (`values`, and `flagged`: the sorted value
+        spans of the writes flagged for the same kind). A parameter, a global,
+        a closure, an attribute, a return: not private."""
+        function = self.enclosing_function(node)
+        if not isinstance(function, cst.FunctionDef):
+            return False
+        name = self._entry_name(node)
+        if name is None:
+            return False
+        uses = self._name_uses(function).get(name)
+        if uses is None or name in uses.declared:
+            return False
+        if not uses.bound:
+            return False  # not a local of this function
+        if any(self._memory_read(value) for value in uses.values):
+            # A container read from memory, changed and written back: its other
+            # uses read memory state, which the read side of the fix rebuilds
+            # (rebuild.py) or names for the user.
+            return True
+        own = [self._offsets(v) for v in values]
+        starts, ranges = flagged
+        for use in uses.reads:
+            span = self.source.span(use)
+            if span is None:
+                return False
+            if any(start <= span[0] and span[1] <= end for start, end in own):
+                continue
+            index = bisect.bisect_right(starts, span[0]) - 1  # value arguments of distinct calls do not overlap
+            if index < 0 or span[1] > ranges[index][1]:
+                return False
+        return True
+
+    def _entry_name(self, node: cst.CSTNode) -> Optional[str]:
+        """The local name whose value (or container) the expression at `node` enters."""
+        current = node
+        parent = self.source.parent(current)
+        for _ in range(200):
+            if parent is None:
+                return None
+            if isinstance(parent, (cst.Element, cst.DictElement, cst.StarredElement, cst.List, cst.Tuple, cst.Set,
+                                   cst.Dict, cst.IfExp)) or (
+                    isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)) and parent.elt is current) or (
+                    isinstance(parent, cst.DictComp) and current in (parent.key, parent.value)):
+                current, parent = parent, self.source.parent(parent)
+                continue
+            if isinstance(parent, cst.Arg) and not parent.keyword and not parent.star:
+                call = self.source.parent(parent)
+                if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value in COPIES:
+                    current, parent = call, self.source.parent(call)  # `list(x)`: x's items enter a new container
+                    continue
+            break
+        else:
+            return None
+        if isinstance(parent, cst.Assign):
+            if parent.value is not current or len(parent.targets) != 1:
+                return None
+            return _base_name(parent.targets[0].target, store=True)
+        if isinstance(parent, cst.AnnAssign):
+            return _base_name(parent.target, store=True) if parent.value is current else None
+        if isinstance(parent, cst.AugAssign):
+            return _base_name(parent.target, store=True) if parent.value is current else None
+        if isinstance(parent, cst.NamedExpr):
+            return None  # the expression's value is used where it stands too
+        if isinstance(parent, cst.Arg):
+            call = self.source.parent(parent)
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
+                    and call.func.attr.value in ENTRY_METHODS and call.func.attr.value != "set":
+                return _base_name(call.func.value, store=False)
+        return None
+
+    def _memory_read(self, node: cst.BaseExpression) -> bool:
+        """`<memory>.get(...)` (or `<memory>.get(...) or default`)."""
+        while isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            node = node.left
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get"):
+            return False
+        receiver = node.func.value
+        return isinstance(receiver, cst.Attribute) and receiver.attr.value in self.memory_attributes
+
+    def _name_uses(self, function: cst.FunctionDef) -> dict[str, "_Uses"]:
+        key = id(function)
+        cached = self._uses_cache.get(key)
+        if cached is None:
+            collector = _UseCollector()
+            function.body.visit(collector)
+            for param in _parameters(function):
+                collector.uses.setdefault(param, _Uses()).declared.add(param)
+            cached = collector.uses
+            self._uses_cache[key] = cached
+            self._keep.append(function)
+        return cached
 
     # -- the file ---------------------------------------------------------------
 
-    def plan(self, found: Sequence[tuple[object, object]]) -> list[Optional[Plan]]:
+    def plan(self, found: Sequence[tuple[object, object]],
+             diagnostics: Optional[Sequence[Sequence[int]]] = None) -> list[Optional[Plan]]:
+        """One plan (or None) per finding of `found`. `diagnostics` groups the
+        findings one diagnostic reports (the same write reached from several
+        origins); such a group is converted in the call when it can be."""
         candidates: list[Optional[Candidate]] = []
         for write, finding in found:
             try:
                 candidates.append(self.candidate(write, finding))
             except (RecursionError, ValueError, IndexError, KeyError):
                 candidates.append(None)
+        # Several origins of one diagnostic, outside the call: convert them all
+        # in the call (root) — each alone cannot be, the others stand beside it.
+        shared: dict[int, Plan] = {}
+        sharing: dict[int, list[int]] = {}  # id(plan) -> the findings sharing it
+        for members in diagnostics or ():
+            group = [candidates[i] for i in members]
+            if len(group) < 2 or any(c is None or c.inside is not None or c.owner is None for c in group):
+                continue
+            write = group[0].write  # type: ignore[union-attr]
+            owners = tuple(c.owner for c in group)  # type: ignore[union-attr]
+            try:
+                plan = self.root_all_plan(write, owners)  # type: ignore[arg-type]
+            except (RecursionError, ValueError, IndexError, KeyError):
+                plan = None
+            if plan is not None:
+                sharing[id(plan)] = list(members)
+                for i, c in zip(members, group):
+                    c.root = plan  # type: ignore[union-attr]
+                    shared[i] = plan
         # An owner outside the calls: converted in every call that stores it
         # unchanged (root), or where it is produced (site) — never both, or a
         # value would be converted twice.
@@ -1104,8 +687,30 @@ class Planner:
                 groups.setdefault((c.owner.line, c.owner.column, c.owner.end_line, c.owner.end_column,
                                    c.owner.items), []).append(i)
         plans: list[Optional[Plan]] = [c.inside if c is not None else None for c in candidates]
+        flagged: dict[str, list[Loc]] = {}
+        for write, finding in found:
+            flagged.setdefault(getattr(finding, "code", ""), []).append(write.value_loc)  # type: ignore[attr-defined]
+        spans_by_code: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
+
+        def flagged_spans(code: str) -> tuple[list[int], list[tuple[int, int]]]:
+            if code not in spans_by_code:
+                ranges = sorted({self._offsets(v) for v in flagged.get(code, [])})
+                spans_by_code[code] = ([start for start, _ in ranges], ranges)
+            return spans_by_code[code]
         for members in groups.values():
             group = [candidates[i] for i in members]
+            # Converting where the value enters changes it for whatever else reads
+            # it there: only when nothing but the writes it fixes reads it.
+            sites = [c for c in group if c.site is not None]  # type: ignore[union-attr]
+            if sites:
+                # The writes the conversion fixes: those of this owner, and any
+                # other write flagged for the same kind (its value is this one's).
+                code = getattr(sites[0].finding, "code", "")
+                values = [c.write.value_loc for c in group]  # type: ignore[union-attr]
+                node = sites[0].site.node  # type: ignore[union-attr]
+                if node is None or not self.entry_is_private(node, values, flagged_spans(code)):
+                    for c in sites:
+                        c.site = None  # type: ignore[union-attr]
             # Where the value is produced when some call cannot convert it on its
             # own; in the calls otherwise (also when it cannot be converted where
             # it is produced: then nothing converts it twice either).
@@ -1113,21 +718,207 @@ class Planner:
             for i, c in zip(members, group):
                 assert c is not None
                 plans[i] = c.site if use_site else c.root
+            if use_site:
+                # converted where it is produced: a conversion of it in a call would convert it twice
+                for i in members:
+                    if i in shared:
+                        for j in sharing[id(shared[i])]:
+                            plans[j] = None
+        # An owner converted in no call and at no site, alone: the whole value in the call.
+        sites = sorted((loc.line, loc.column, loc.end_line, loc.end_column) for loc in (
+            self.source.loc(p.node) for p in plans if p is not None and not p.inside and p.node is not None)
+            if loc is not None)
+        site_starts = [s[:2] for s in sites]
+        for i, c in enumerate(candidates):
+            if plans[i] is None and c is not None and c.inside is None and c.owner is not None \
+                    and c.root is None and c.site is None and i not in shared and c.finding is not None \
+                    and getattr(c.finding, "code", "") != "MEM201" \
+                    and not _within_any(c.owner, sites, site_starts):
+                try:
+                    plans[i] = self.root_all_plan(c.write, (c.owner,))
+                except (RecursionError, ValueError, IndexError, KeyError):
+                    plans[i] = None
         return plans
 
 
-def plan_fixes(checker, text: str, module: cst.Module, positions, writes, found) -> list[Optional[Fix]]:
+def _within_any(owner: Loc, sites: list[tuple[int, int, int, int]], starts: list[tuple[int, int]]) -> bool:
+    """Does a site conversion (ranges sorted by start) hold `owner`? Sites seldom
+    nest: a few ranges before the owner's start are enough to look at."""
+    index = bisect.bisect_right(starts, (owner.line, owner.column)) - 1
+    for site in sites[max(0, index - 16): index + 1][::-1]:
+        if (site[2], site[3]) >= (owner.end_line, owner.end_column):
+            return True
+    return False
+
+
+# Builtins that make a new container of their argument's items.
+COPIES = frozenset({"list", "tuple", "set", "frozenset", "sorted", "dict", "reversed"})
+
+
+def _owned(effective: Optional[Loc], owner) -> bool:
+    """Did the expression at `owner` (a Loc, or a tuple of them) produce a value from `effective`?"""
+    if isinstance(owner, tuple):
+        return any(_owned(effective, o) for o in owner)
+    return effective is not None and _same_range(effective, owner) and effective.items == owner.items
+
+
+def _base_name(node: cst.BaseExpression, store: bool) -> Optional[str]:
+    """The local name an entry goes into: `v` (a binding, store=True), `d[k]`
+    (store), `d`, `d[k]`, `d.setdefault(k, [])` (receivers of an entry method)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Subscript):
+        return _base_name(node.value, store=False)
+    if not store and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+            and node.func.attr.value in ("setdefault",):
+        return _base_name(node.func.value, store=False)
+    return None
+
+
+def _parameters(function: cst.FunctionDef) -> list[str]:
+    params = function.params
+    names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            names.append(star.name.value)
+    return names
+
+
+@dataclass
+class _Uses:
+    reads: list = field(default_factory=list)  # Name nodes that read the name's value
+    bound: bool = False  # bound in the function (an assignment, a for target, ...)
+    declared: set = field(default_factory=set)  # global / nonlocal / a parameter
+    values: list = field(default_factory=list)  # the expressions assigned to the name (`name = value`)
+
+
+class _UseCollector(cst.CSTVisitor):
+    """Every use of every name in a function body, in one pass: bindings, entries
+    into a container held by the name, and reads (everything else)."""
+
+    def __init__(self) -> None:
+        self.uses: dict[str, _Uses] = {}
+        self.stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Name):
+            self._name(node)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            for item in node.names:
+                self.uses.setdefault(item.name.value, _Uses()).declared.add(item.name.value)
+        self.stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+
+    def _name(self, node: cst.Name) -> None:
+        uses = self.uses.setdefault(node.value, _Uses())
+        stack = self.stack
+        parent = stack[-1] if stack else None
+        if isinstance(parent, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For,
+                               cst.CompFor, cst.AsName, cst.WithItem)) and _is_target(parent, node):
+            uses.bound = True
+            if isinstance(parent, cst.AssignTarget) and len(stack) > 1 and isinstance(stack[-2], cst.Assign):
+                uses.values.append(stack[-2].value)
+            return  # `v += x` reads v only to bind it again: an entry, like `v.extend(x)`
+        if isinstance(parent, (cst.Attribute,)) and parent.value is node and parent.attr is not node:
+            # `x.attr`: an entry `x.append(...)` when it is called with an entry method
+            grand = stack[-2] if len(stack) > 1 else None
+            if isinstance(grand, cst.Call) and grand.func is parent and parent.attr.value in ENTRY_METHODS \
+                    and parent.attr.value != "set":
+                return
+        elif isinstance(parent, cst.Attribute) and parent.attr is node:
+            return  # the attribute's name, not a use of the variable
+        elif isinstance(parent, cst.Subscript) and parent.value is node and _entry_subscript(stack, parent):
+            return
+        if isinstance(parent, (cst.Arg,)) and parent.keyword is node:
+            return
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is node:
+            uses.bound = True
+            return
+        if isinstance(parent, (cst.ImportAlias,)):
+            uses.bound = True
+            return
+        if isinstance(parent, cst.Param):
+            uses.bound = True
+            return
+        uses.reads.append(node)
+
+
+def _is_target(parent: cst.CSTNode, node: cst.Name) -> bool:
+    if isinstance(parent, cst.AssignTarget):
+        return parent.target is node
+    if isinstance(parent, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)):
+        return parent.target is node
+    if isinstance(parent, cst.NamedExpr):
+        return parent.target is node
+    if isinstance(parent, cst.AsName):
+        return parent.name is node
+    return False
+
+
+def _entry_subscript(stack: list[cst.CSTNode], subscript: cst.Subscript) -> bool:
+    """`d[k] = v` (a store into d) or `d[k].append(v)` (an entry into an item of d)."""
+    index = len(stack) - 1  # stack[-1] is the subscript
+    outer = stack[index - 1] if index >= 1 else None
+    if isinstance(outer, cst.AssignTarget) and outer.target is subscript:
+        return True
+    if isinstance(outer, cst.Attribute) and outer.value is subscript and outer.attr.value in ENTRY_METHODS \
+            and outer.attr.value != "set":
+        call = stack[index - 2] if index >= 2 else None
+        return isinstance(call, cst.Call) and call.func is outer
+    return False
+
+
+def plan_fixes(checker, text: str, module: cst.Module, positions, writes, found,
+               diagnostics: Optional[Sequence[Sequence[int]]] = None) -> list[Optional[Fix]]:
+    """One Fix (or None) per diagnostic: `diagnostics` lists the findings of
+    `found` (write, finding) each one reports (default: one each)."""
+    if diagnostics is None:
+        diagnostics = [[i] for i in range(len(found))]
+    fixes = _plan_findings(checker, text, module, positions, writes, found, diagnostics)
+    out: list[Optional[Fix]] = []
+    for members in diagnostics:
+        parts = [fixes[i] for i in members]
+        if any(p is None for p in parts):
+            out.append(None)
+            continue
+        if len(parts) == 1:
+            out.append(parts[0])
+            continue
+        edits: list = []
+        for part in parts:
+            edits.extend(e for e in part.edits if e not in edits)  # type: ignore[union-attr]
+        spans = sorted(((e.start_line, e.start_column), (e.end_line, e.end_column)) for e in edits)
+        if any(b[0] < a[1] for a, b in zip(spans, spans[1:])):
+            out.append(None)  # the parts' edits overlap
+            continue
+        safe = all(p.applicability == "safe" for p in parts)  # type: ignore[union-attr]
+        messages = []
+        for part in parts:
+            if part.message not in messages:  # type: ignore[union-attr]
+                messages.append(part.message)  # type: ignore[union-attr]
+        out.append(Fix("safe" if safe else "unsafe", "; ".join(messages), tuple(edits)))
+    return out
+
+
+def _plan_findings(checker, text: str, module: cst.Module, positions, writes, found,
+                   diagnostics: Sequence[Sequence[int]]) -> list[Optional[Fix]]:
     """One Fix (or None) per (write, finding) of `found`."""
-    from .readside import Reads, may_read
 
     planner = Planner(checker, text, module, positions, writes)
-    plans = planner.plan(found)
+    plans = planner.plan(found, diagnostics)
     reads: Optional[Reads] = None
+    read_paths: Optional[ReadPaths] = None
     safe: list[bool] = []
     for plan, (write, finding) in zip(plans, found):
         ok = False
-        if plan is not None and plan.inside and plan.whole and write.path is not None and plan.rebuild \
-                and may_read(text, write.path):
+        if plan is not None and plan.inside and plan.whole and write.path is not None and plan.rebuild:
+            if read_paths is None:
+                read_paths = ReadPaths(text)
+            ok = read_paths.may_read(write.path)
+        if ok:
             if reads is None:
                 reads = Reads(text, module, checker)
             ok = reads.all_rebuild(write.path, finding, plan)
@@ -1160,19 +951,18 @@ def unpaired_note(lines: Sequence[int]) -> str:
 
 
 def _pairings(planner: "Planner", text: str, module: cst.Module, plans, found, safe) -> dict:
-    """The read side of the unsafe fixes, per memory path (lint/rebuild.py)."""
+    """The read side of the unsafe fixes, per memory path (rebuild.py)."""
     if ".get" not in text:
         return {}
     paths = {write.path for plan, ok, (write, _) in zip(plans, safe, found)
              if plan is not None and not ok and write.path is not None}
     if not paths:
         return {}
-    from .rebuild import pair_reads
 
     chosen = [(write, plan) for plan, (write, finding) in zip(plans, found)
               if write.path in paths and finding.code in PAIRED]
     return pair_reads(planner, text, module, chosen)
 
 
-__all__ = ["plan_fixes", "FIXABLE"]
-_unused = (field,)
+__all__ = ["plan_fixes", "FIXABLE", "UNPAIRED", "unpaired_note"]
+

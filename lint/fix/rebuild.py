@@ -30,11 +30,10 @@ from typing import Optional, Sequence
 
 import libcst as cst
 
-from .source import physical_lines
-from .syntax import dotted_name
-
-from .diagnostics import Edit
-from .fix import Conv, Plan, SourceMap, _fresh
+from ..diagnostics import Edit
+from ..source import physical_lines
+from ..syntax import dotted_name
+from .convert import Conv, Plan, SourceMap, _fresh
 
 MEMORY_ATTRIBUTES = ("sensory_memory", "short_term_memory")
 ENTRY_TAKERS = ("pop", "get")
@@ -137,7 +136,7 @@ class Rebuilder:
         """The engine's positions, plus those of the statements that may read
         one of the paths (the engine computed positions only where memory is written)."""
         if self._source is None:
-            from .positions import positions_for
+            from ..positions import positions_for
             from .readside import READ_CALL, related_paths
 
             lines = []

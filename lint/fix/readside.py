@@ -73,16 +73,40 @@ def module_constants(text: str) -> dict[str, str]:
 
 def may_read(text: str, path: str, constants: Optional[dict[str, str]] = None) -> bool:
     """Can the text read `path` (a `.get(` of it, literally or through a module constant)?
-    A quick scan that lets most files skip parsing for reads."""
-    constants = module_constants(text) if constants is None else constants
-    for match in READ_CALL.finditer(text):
-        literal = match.group("literal")
-        if literal is not None and related_paths(literal, path):
+    A quick scan that lets most files skip parsing for reads. For many paths
+    of one text, build ReadPaths once."""
+    return ReadPaths(text, constants).may_read(path)
+
+
+def _dot_prefixes_and_suffixes(path: str) -> list[str]:
+    parts = path.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))] + [".".join(parts[i:]) for i in range(1, len(parts))]
+
+
+class ReadPaths:
+    """The paths a text reads (`.get(PATH)`, PATH a literal or a module
+    constant), scanned once; may_read(path) costs the length of the path, not
+    of the text: related_paths(a, b) holds when one is the other or a
+    dot-prefix or dot-suffix of it."""
+
+    def __init__(self, text: str, constants: Optional[dict[str, str]] = None) -> None:
+        constants = module_constants(text) if constants is None else constants
+        self.read: set[str] = set()
+        for match in READ_CALL.finditer(text):
+            literal = match.group("literal")
+            if literal is not None:
+                self.read.add(literal)
+            name = match.group("name")
+            if name is not None and name in constants:
+                self.read.add(constants[name])
+        self.parts: set[str] = set()  # every dot-prefix and dot-suffix of a read path
+        for read in self.read:
+            self.parts.update(_dot_prefixes_and_suffixes(read))
+
+    def may_read(self, path: str) -> bool:
+        if path in self.read or path in self.parts:
             return True
-        name = match.group("name")
-        if name is not None and name in constants and related_paths(constants[name], path):
-            return True
-    return False
+        return any(part in self.read for part in _dot_prefixes_and_suffixes(path))
 
 
 class Reads:

@@ -10,13 +10,14 @@ encoding, BOM and newlines, unless it changed on disk since it was read.
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .diagnostics import Diagnostic, Edit, Fix
-from .source import line_starts, physical_lines
+from ..diagnostics import Diagnostic, Edit, Fix
+from ..source import line_starts, physical_lines
 
 MAX_ROUNDS = 10
 
@@ -64,16 +65,45 @@ def select_fixes(text: str, diagnostics: Sequence[Diagnostic], unsafe: bool) -> 
                 candidates.append(((spans[0][0], spans[0][1], diagnostic.sort_key), diagnostic, spans))
     candidates.sort(key=lambda c: c[0])
     selection = Selection()
-    taken: list[tuple[int, int, str]] = []
+    taken = _Taken()
     for _, diagnostic, spans in candidates:
-        new = [s for s in spans if s not in taken]
-        if any(_overlaps(a, b) for a in new for b in taken) or any(
+        new = [s for s in spans if s not in taken.exact]
+        if any(taken.overlaps(a) for a in new) or any(
                 _overlaps(a, b) for i, a in enumerate(new) for b in new[i + 1:]):
             continue
-        taken.extend(new)
+        for span in new:
+            taken.add(span)
         selection.fixed.append(diagnostic)
-    selection.edits = sorted(taken)
+    selection.edits = sorted(taken.exact)
     return selection
+
+
+class _Taken:
+    """The edits taken in a round, sorted by start: an overlap test costs a
+    binary search (the edits taken do not overlap each other), so a round of
+    n fixes costs n log n, not n²."""
+
+    def __init__(self) -> None:
+        self.exact: set[tuple[int, int, str]] = set()
+        self.starts: list[int] = []
+        self.spans: list[tuple[int, int, str]] = []
+
+    def add(self, span: tuple[int, int, str]) -> None:
+        index = bisect.bisect_right(self.starts, span[0])
+        self.starts.insert(index, span[0])
+        self.spans.insert(index, span)
+        self.exact.add(span)
+
+    def overlaps(self, span: tuple[int, int, str]) -> bool:
+        start, end = span[0], span[1]
+        index = bisect.bisect_left(self.starts, start)
+        if index > 0 and _overlaps(span, self.spans[index - 1]):
+            return True
+        while index < len(self.spans) and (self.starts[index] < end or self.starts[index] == start):
+            if _overlaps(span, self.spans[index]):
+                return True
+            index += 1
+        return False
 
 
 def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
@@ -128,7 +158,7 @@ def fix_text(display_path: str, text: str, settings, unsafe: bool, fs_path: Opti
              diagnostics: Optional[Sequence[Diagnostic]] = None, max_rounds: int = MAX_ROUNDS) -> TextFix:
     """Apply fixes to `text` until none applies; the final text, the diagnostics
     fixed on the way, and those that remain in the final text."""
-    from .engine import check_text, deep_call
+    from ..engine import check_text, deep_call
 
     if hasattr(settings, "for_file"):
         settings = settings.for_file(display_path)  # the configuration that applies to this file
@@ -220,19 +250,22 @@ class FileFix:
 
 def fix_file(path: str, settings, unsafe: bool, write: bool,
              diagnostics: Optional[Sequence[Diagnostic]] = None) -> FileFix:
-    """Fix one file; write it back (write=True) unless it changed since it was read."""
-    from .fileio import write_if_unchanged
-    from .source import read_source
+    """Fix one file; write it back (write=True) unless it changed since it was
+    read or must not be written (fileio: read-only, not a regular file)."""
+    from .fileio import WriteRefused, read_for_fix, write_if_unchanged
 
     try:
-        source = read_source(path)
+        source, data = read_for_fix(path)
     except Exception as exc:  # noqa: BLE001 - report and go on
         return FileFix(path, None, None, [], list(diagnostics or []), problem=f"cannot read the file: {exc}")
     result = fix_text(path, source.text, settings, unsafe, Path(path))
     outcome = FileFix(path, source.text, result.text, result.fixed, result.remaining)
     if write and result.text != source.text:
         try:
-            outcome.written = write_if_unchanged(path, source, result.text)
+            outcome.written = write_if_unchanged(path, source, result.text, data)
+        except WriteRefused as exc:
+            outcome.problem = str(exc)
+            return outcome
         except (OSError, UnicodeError) as exc:
             outcome.problem = f"cannot write the file: {exc}"
             return outcome
@@ -241,20 +274,27 @@ def fix_file(path: str, settings, unsafe: bool, write: bool,
     return outcome
 
 
+def diff_lines(text: str) -> list[str]:
+    """The lines of `text` with their endings, as `patch` and `git apply` see
+    them: a line ends at "\n" (so at "\r\n" too), and only there. This is
+    Python's line model (source.split_lines) except for a lone "\r", which the
+    patch tools keep inside a line; form feeds, "\v", "\x1c"-"\x1e", "\x85",
+    U+2028/U+2029 end no line for either (str.splitlines breaks at all of them)."""
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])  # the last line, without a newline
+    return out
+
+
 def unified_diff(path: str, old: str, new: str) -> str:
-    """A unified diff of one file (`--- path` / `+++ path`), valid for `patch -p0`."""
-    old_lines = old.splitlines(keepends=True)
-    new_lines = new.splitlines(keepends=True)
+    """A unified diff of one file (`--- path` / `+++ path`) that `patch -p0` and
+    `git apply` apply: lines split as they split them, and a last line without
+    a newline marked `\\ No newline at end of file`."""
     out: list[str] = []
-    for line in difflib.unified_diff(old_lines, new_lines, fromfile=path, tofile=path):
-        if line.startswith(("---", "+++")):
-            out.append(line.rstrip("\r\n") + "\n")
-        elif line.endswith(("\n", "\r")):
+    for line in difflib.unified_diff(diff_lines(old), diff_lines(new), fromfile=path, tofile=path, lineterm="\n"):
+        if line.endswith("\n"):
             out.append(line)
         else:
             out.append(line + "\n\\ No newline at end of file\n")
     return "".join(out)
-
-
-def _lines_keep(text: str) -> list[str]:
-    return text.splitlines(keepends=True)

@@ -1,0 +1,165 @@
+"""The on-disk cache: identical output, invalidation across modules, missing
+modules that appear, corrupt entries, concurrent runs, and Ruff's layout.
+Every case runs the `memlint` command for real."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from memlint.cache import DiskCache
+
+AGENT = """\
+from flink_agents.api.runner_context import RunnerContext
+from models import Reply
+import helpers
+
+
+def act(ctx: RunnerContext, reply: Reply) -> None:
+    ctx.sensory_memory.set("reply", reply)
+    ctx.sensory_memory.set("made", helpers.make())
+"""
+OTHER = """\
+from uuid import uuid4
+from flink_agents.api.runner_context import RunnerContext
+
+
+def act(ctx: RunnerContext) -> None:
+    ctx.sensory_memory.set("id", uuid4())
+"""
+MODEL = """\
+from pydantic import BaseModel
+
+
+class Reply(BaseModel):
+    text: str
+"""
+NOT_A_MODEL = """\
+class Reply:
+    text: str
+"""
+
+
+def memlint(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "memlint", "check", ".", *args], cwd=project,
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+def make_project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (project / "agent.py").write_text(AGENT)
+    (project / "other.py").write_text(OTHER)
+    (project / "models.py").write_text(MODEL)
+    return project
+
+
+def lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stdout.splitlines() if ".py:" in line]
+
+
+def entries(project: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in (project / ".memlint_cache").rglob("results/*/*.pickle")}
+
+
+def test_layout_and_identical_output(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    uncached = memlint(project, "--no-cache", "--output-format", "json")
+    assert not (project / ".memlint_cache").exists()
+    cold = memlint(project, "--output-format", "json")
+    warm = memlint(project, "--output-format", "json")
+    parallel = memlint(project, "--output-format", "json", "--jobs", "2")
+    assert uncached.stdout == cold.stdout == warm.stdout == parallel.stdout
+    assert '"MEM102"' in cold.stdout and '"MEM101"' in cold.stdout
+    cache = project / ".memlint_cache"
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (cache / ".gitignore").read_text() == "*\n"
+    assert len(entries(project)) == 2  # agent.py and other.py hold memory writes
+
+
+def test_editing_a_model_module_rechecks_its_importers_only(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    first = memlint(project)
+    assert any("agent.py:7" in line and "MEM102" in line for line in lines(first))
+    before = entries(project)
+    (project / "models.py").write_text(NOT_A_MODEL)
+    second = memlint(project)
+    assert any("agent.py:7" in line and "MEM106" in line for line in lines(second))
+    assert not any("MEM102" in line for line in lines(second))
+    after = entries(project)
+    changed = {path for path in after if before.get(path) != after[path]}
+    assert len(changed) == 1  # agent.py's entry only; other.py's was reused as it was
+
+
+def test_a_module_that_appears_is_seen(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    assert not any("agent.py:8" in line for line in lines(memlint(project)))
+    (project / "helpers.py").write_text("import uuid\n\n\ndef make():\n    return uuid.uuid4()\n")
+    assert any("agent.py:8" in line and "MEM101" in line for line in lines(memlint(project)))
+
+
+def test_settings_are_part_of_the_key(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    everything = lines(memlint(project))
+    only_uuid = lines(memlint(project, "--select", "MEM101"))
+    assert len(everything) == 2 and len(only_uuid) == 1 and "MEM101" in only_uuid[0]
+    (project / "memlint.toml").write_text('ignore = ["MEM101"]\n')
+    assert [line for line in lines(memlint(project)) if "MEM101" in line] == []
+
+
+def test_corrupt_and_truncated_entries_are_ignored_and_rewritten(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    good = memlint(project).stdout
+    pickles = list((project / ".memlint_cache").rglob("*.pickle"))
+    assert pickles
+    for i, path in enumerate(pickles):
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2] if i % 2 else b"not a pickle")
+    damaged = memlint(project)
+    assert damaged.returncode == 1 and damaged.stdout == good and damaged.stderr == ""
+    assert memlint(project).stdout == good
+
+
+def test_concurrent_runs_share_one_cache(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    expected = memlint(project, "--no-cache").stdout
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: memlint(project), range(4)))
+    assert all(r.stdout == expected and r.stderr == "" for r in results)
+    assert not [p for p in (project / ".memlint_cache").rglob("*") if p.name.startswith(".tmp-")]
+
+
+def test_cache_dir_option_and_environment(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    memlint(project, "--cache-dir", str(tmp_path / "elsewhere"))
+    assert (tmp_path / "elsewhere" / "CACHEDIR.TAG").is_file()
+    env = dict(os.environ, MEMLINT_CACHE_DIR=str(tmp_path / "from-env"))
+    memlint(project, env=env)
+    assert (tmp_path / "from-env" / "CACHEDIR.TAG").is_file()
+    assert not (project / ".memlint_cache").exists()
+
+
+def test_prune_keeps_the_newest_entries(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path, "0")
+    for i in range(30):
+        cache.put_result(f"{i:064x}", [], ())
+        path = cache._entry("results", f"{i:064x}")
+        os.utime(path, ns=(i * 10**9, i * 10**9))
+    cache.prune(limit=20)
+    kept = sorted(p.name for p in (tmp_path / "0" / "results").rglob("*.pickle"))
+    assert len(kept) == 16 and kept[0] == f"{14:064x}.pickle"
+
+
+def test_a_stale_dependency_invalidates(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path / "c", "0")
+    module = tmp_path / "m.py"
+    module.write_text("x = 1\n")
+    cache.put_result("k" * 64, ["result"], [("m", str(module))])
+    assert cache.get_result("k" * 64, lambda found: True) == ["result"]
+    assert cache.get_result("k" * 64, lambda found: False) is None  # "m" now resolves elsewhere
+    module.write_text(textwrap.dedent("x = 2\n"))
+    assert cache.get_result("k" * 64, lambda found: True) is None

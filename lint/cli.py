@@ -310,6 +310,14 @@ def _configuration_lines(config, args: argparse.Namespace) -> list[str]:
     return lines
 
 
+def _starts_with_bom(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(3) == b"\xef\xbb\xbf"
+    except OSError:
+        return False
+
+
 def _check(args: argparse.Namespace) -> int:
     from .discover import PathError, discover
     from .engine import Settings, available_cpus, check_files, tune_gc
@@ -564,7 +572,9 @@ def _fix(args: argparse.Namespace, diagnostics, settings, config) -> int:
             continue
         if args.diff:
             if outcome.original is not None and outcome.text != outcome.original:
-                diffs.append(_unpaired_notes(outcome.fixed) + unified_diff(path, outcome.original, outcome.text))
+                bom = "\ufeff" if _starts_with_bom(path) else ""  # kept in the file, so in the diff's lines
+                diffs.append(_unpaired_notes(outcome.fixed)
+                             + unified_diff(path, bom + outcome.original, bom + outcome.text))
                 fixed.extend(outcome.fixed)
             remaining.extend(found)
             continue

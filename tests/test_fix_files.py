@@ -156,6 +156,8 @@ def _cases() -> dict[str, str]:
     cases["form_feed_line"] = AGENT.replace("\n\n\ndef", "\n\f\n\ndef")
     cases["edit_on_last_line_no_newline"] = AGENT.rstrip("\n")
     cases["cr_only"] = AGENT.replace("\n", "\r")
+    # A BOM stays in the file; the hunk's context reaches line 1.
+    cases["bom_first_lines"] = "\ufeff" + AGENT.replace("\n\n\n", "\n")
     return cases
 
 

@@ -292,16 +292,18 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     tree, rejection = python_verdict(text, version)
     if rejection is not None:
         return [syntax_error(display_path, rejection.line, rejection.column, rejection.message)]
+    summary = (tree is not None and summarize_module(tree, name, str(path), is_package, version,
+                                                     with_returned=not str(path).endswith(".pyi"))
+               or empty_summary(name, str(path), is_package))
+    # Let the tree go before libcst allocates its millions of nodes: kept
+    # alive, the garbage collector would scan it on every collection.
+    tree = None
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         return [_parse_failure(display_path, text, exc)]
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to parse")]
-
-    summary = (tree is not None and summarize_module(tree, name, str(path), is_package, version,
-                                                     with_returned=not str(path).endswith(".pyi"))
-               or empty_summary(name, str(path), is_package))
     index = Index(roots, SHARED_CACHE, settings.config.memory_types, knowledge)
     index.add_module(summary)
     if trace is not None:

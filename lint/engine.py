@@ -374,8 +374,7 @@ def check_file(display_path: str, settings: Settings, data: Optional[bytes] = No
     cache = disk_cache(settings)
     if cache is None:
         return check_text(display_path, source.text, settings)
-    key = cache.result_key(settings_key(settings, display_path), display_path, data)
-    hit = cache.get_result(key, lambda resolutions: _resolved_as(resolutions, display_path, settings))
+    key, hit = _cached_result(cache, settings, display_path, data)
     if hit is not None:
         return hit
     trace: list = []
@@ -425,6 +424,12 @@ def code_fingerprint() -> str:
                 digest.update(f"{path.relative_to(package)}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
         _fingerprint = digest.hexdigest()[:16]
     return _fingerprint
+
+
+def _cached_result(cache, settings: Settings, display_path: str, data: bytes):
+    """(the result's key, its cached diagnostics or None when absent or stale)."""
+    key = cache.result_key(settings_key(settings, display_path), display_path, data)
+    return key, cache.get_result(key, lambda resolutions: _resolved_as(resolutions, display_path, settings))
 
 
 def settings_key(settings: Settings, display_path: str) -> str:
@@ -568,8 +573,7 @@ def _cached_results(candidates: list[str], settings: Settings, contents: dict[st
             except OSError:
                 left.append(path)
                 continue
-        key = cache.result_key(settings_key(file_settings, path), path, data)  # type: ignore[union-attr]
-        hit = cache.get_result(key, lambda found: _resolved_as(found, path, file_settings))  # type: ignore[union-attr]
+        _, hit = _cached_result(cache, file_settings, path, data)
         if hit is None:
             left.append(path)
         else:

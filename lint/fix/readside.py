@@ -29,20 +29,11 @@ import ast
 import re
 from typing import Optional
 
+from ..summary import ast_dotted
+
 MEMORY_ATTRIBUTES = ("sensory_memory", "short_term_memory")
 READ_METHODS = ("get",)
 READ_ALL_METHODS = ("get_fields", "get_field_names")
-
-
-def _dotted(node: ast.AST) -> Optional[str]:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def related_paths(a: str, b: str) -> bool:
@@ -137,7 +128,7 @@ class Reads:
                 if self._memory_expression(node.value, memory_names, memory_attributes):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for target in targets:
-                        dotted = _dotted(target)
+                        dotted = ast_dotted(target)
                         if dotted:
                             memory_names.add(dotted)
             elif isinstance(node, ast.arg) and node.annotation is not None:
@@ -169,7 +160,7 @@ class Reads:
     def _memory_expression(node: ast.AST, names: set[str], attributes: tuple[str, ...]) -> bool:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "new_object":
             return True
-        dotted = _dotted(node)
+        dotted = ast_dotted(node)
         if dotted is None:
             return False
         return dotted.rsplit(".", 1)[-1] in attributes or dotted in names
@@ -230,7 +221,7 @@ def _is_rebuild_call(node: Optional[ast.AST], rebuild: str, variable: Optional[s
     "timedelta(seconds=...)") on `argument` (or on the name `variable`)?"""
     if not isinstance(node, ast.Call):
         return False
-    callee = _dotted(node.func)
+    callee = ast_dotted(node.func)
     if callee is None:
         return False
     name, _, rest = rebuild.partition("(")

@@ -272,9 +272,10 @@ class Checker:
 
     def diagnostics(self, path: str, writes: Sequence[MemoryWrite], lines: Sequence[str],
                     enabled: frozenset[str], *, text: Optional[str] = None, module=None,
-                    positions=None) -> list[Diagnostic]:
+                    positions=None, partial=None) -> list[Diagnostic]:
         """The diagnostics of a file's memory writes; with the file's text, parsed
-        module and positions, each carries the fix lint/fix/plan.py plans for it."""
+        module and positions, each carries the fix lint/fix/plan.py plans for it.
+        `partial` (a partial.Partial) says which statements `module` left out."""
         result: list[Diagnostic] = []
         found: list[tuple[MemoryWrite, Finding]] = []
         groups: list[list[int]] = []  # per diagnostic: its findings (indices into found)
@@ -309,8 +310,12 @@ class Checker:
         if text is not None and module is not None and positions is not None and result:
             from .fix.plan import plan_fixes
 
+            from .partial import WholeModuleNeeded
+
             try:
-                fixes = plan_fixes(self, text, module, positions, writes, found, groups)
+                fixes = plan_fixes(self, text, module, positions, writes, found, groups, partial=partial)
+            except WholeModuleNeeded:
+                raise
             except Exception:  # noqa: BLE001 - a fix is an extra: planning one never costs the diagnostics
                 fixes = []
             result = [replace(d, fix=f) if f is not None else d for d, f in zip(result, fixes)]

@@ -28,6 +28,9 @@ RECURSION_LIMIT = 20000
 # Starting worker processes costs about what checking this many files does.
 MIN_FILES_FOR_WORKERS = 8
 STACK_SIZE = 512 * 1024 * 1024
+# libcst parses only the statements the analysis reads (partial.py); the
+# environment variable turns it off, to compare with a whole parse.
+PARTIAL_PARSING = os.environ.get("MEMLINT_WHOLE_PARSE", "") == ""
 
 
 @dataclass(frozen=True)
@@ -219,9 +222,10 @@ def syntax_error(path: str, line: int, column: int, message: str) -> Diagnostic:
                       noqa_lines=(0, 0))
 
 
-def _parse_failure(display_path: str, text: str, exc) -> Diagnostic:
+def _parse_failure(display_path: str, text: str, exc, file_line=None) -> Diagnostic:
     """MEM000 with Python's own message and position where Python rejects the
-    code too (clearer than the parser's token list), else libcst's."""
+    code too (clearer than the parser's token list), else libcst's (`file_line`
+    maps a line of a partial parse to the file's)."""
     import ast
 
     try:
@@ -232,7 +236,8 @@ def _parse_failure(display_path: str, text: str, exc) -> Diagnostic:
     except (ValueError, RecursionError, MemoryError):
         pass
     message = " ".join(str(exc.message).split())
-    return syntax_error(display_path, exc.editor_line, exc.editor_column,
+    line = exc.editor_line if file_line is None else file_line(exc.editor_line)
+    return syntax_error(display_path, line, exc.editor_column,
                         f"libcst cannot parse this file (Python accepts it): {message}")
 
 
@@ -268,8 +273,12 @@ def check_text(display_path: str, text: str, settings: Settings, fs_path: Option
 
 
 def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional[Path],
-             enabled: frozenset[str], trace: Optional[list] = None) -> list[Diagnostic]:
+             enabled: frozenset[str], trace: Optional[list] = None, partial: Optional[bool] = None
+             ) -> list[Diagnostic]:
     from .syntax import nfkc
+
+    if partial is None:
+        partial = PARTIAL_PARSING
 
     scan = nfkc(text)  # identifiers as Python reads them (same lines as text)
     if CANDIDATE.search(scan) is None or not any(h.decode() in scan for h in settings.hints):
@@ -280,6 +289,7 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     from .index import Index, SHARED_CACHE
     from .infer import FileContext, interpret_module
     from .guard import python_verdict
+    from .partial import WholeModuleNeeded, blank_unread
     from .positions import positions_for
     from .summary import empty_summary, summarize_module
 
@@ -295,13 +305,20 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     summary = (tree is not None and summarize_module(tree, name, str(path), is_package, version,
                                                      with_returned=not str(path).endswith(".pyi"))
                or empty_summary(name, str(path), is_package))
+    starts = line_starts(scan)
+    candidate_lines = sorted({bisect.bisect_right(starts, m.start()) for m in CANDIDATE.finditer(scan)})
+    hint_pattern = re.compile("|".join(re.escape(h.decode()) for h in settings.hints))
+    hint_lines = sorted({bisect.bisect_right(starts, m.start()) for m in hint_pattern.finditer(scan)})
+    # libcst reads only the statements the analysis reads (see partial.py).
+    blanked = blank_unread(text, tree, candidate_lines, hint_lines) if partial and tree is not None else None
+    parsed_text = text if blanked is None else blanked.text
     # Let the tree go before libcst allocates its millions of nodes: kept
     # alive, the garbage collector would scan it on every collection.
     tree = None
     try:
-        module = cst.parse_module(text)
+        module = cst.parse_module(parsed_text)
     except cst.ParserSyntaxError as exc:
-        return [_parse_failure(display_path, text, exc)]
+        return [_parse_failure(display_path, text, exc, None if blanked is None else blanked.file_line)]
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to parse")]
     index = Index(roots, SHARED_CACHE, settings.config.memory_types, knowledge)
@@ -309,19 +326,15 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     if trace is not None:
         trace.append(index)
 
-    starts = line_starts(scan)
-    candidate_lines = sorted({bisect.bisect_right(starts, m.start()) for m in CANDIDATE.finditer(scan)})
     try:
-        positions = positions_for(module, text, candidate_lines)
+        positions = (positions_for(module, text, candidate_lines) if blanked is None
+                     else blanked.positions(module, candidate_lines))
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
     if scan is not text and scan != text:
         from .syntax import normalize_names
 
         normalize_names(module)  # after positions: `ﬁx` is `fix`, as for Python
-
-    hint_pattern = re.compile("|".join(re.escape(h.decode()) for h in settings.hints))
-    hint_lines = sorted({bisect.bisect_right(starts, m.start()) for m in hint_pattern.finditer(scan)})
 
     def spans(lines: list[int], node) -> bool:
         rng = positions.get(node)
@@ -352,7 +365,13 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     lines = split_lines(text)  # not str.splitlines: a form feed does not end a line
     # fix: the checker plans fixes on the parsed module (libcst edits need the
     # nodes and their positions); nothing else in the pipeline changes.
-    return checker.diagnostics(display_path, writes, lines, enabled, text=text, module=module, positions=positions)
+    try:
+        return checker.diagnostics(display_path, writes, lines, enabled, text=text, module=module,
+                                   positions=positions, partial=blanked)
+    except WholeModuleNeeded:
+        if trace is not None:
+            trace.clear()
+        return _analyze(display_path, text, settings, fs_path, enabled, trace, partial=False)
 
 
 def check_file(display_path: str, settings: Settings, data: Optional[bytes] = None) -> list[Diagnostic]:

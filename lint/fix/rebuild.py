@@ -149,9 +149,15 @@ class Rebuilder:
             known = self.planner.source.positions
             covered = [(r.start.line, r.end.line) for r in (known.get(st) for st in self.module.body) if r is not None]
             missing = [n for n in lines if not any(a <= n <= b for a, b in covered)]
+            partial = self.planner.partial
+            if partial is not None and any(partial.is_blanked(n) for n in missing):
+                from ..partial import WholeModuleNeeded
+
+                raise WholeModuleNeeded(f"a read of {', '.join(self.paths)} outside the parsed statements")
             if missing:
                 merged = dict(known)
-                merged.update(positions_for(self.module, self.text, missing))
+                merged.update(positions_for(self.module, self.text, missing) if partial is None
+                              else partial.positions(self.module, missing))
                 self._source = SourceMap(self.text, self.module, merged)
             else:
                 self._source = self.planner.source
@@ -198,9 +204,12 @@ class Rebuilder:
         if qualname.startswith("builtins."):
             return qualname.split(".", 1)[1]
         short = qualname.rsplit(".", 1)[-1]
-        for statement in self.module.body:
-            if isinstance(statement, cst.ClassDef) and statement.name.value == short:
+        partial = self.planner.partial
+        if partial is not None:
+            if short in partial.class_names:
                 return short
+        elif any(isinstance(s, cst.ClassDef) and s.name.value == short for s in self.module.body):
+            return short
         for local, imported in self._imports:
             if imported == qualname or self._canonical(imported) == qualname:
                 return local

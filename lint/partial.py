@@ -1,0 +1,146 @@
+"""Partial parsing: libcst reads only the top-level statements memlint analyses.
+
+A libcst parse costs about ten times Python's own (see
+../shared/PERFORMANCE.md), and a module holding one agent action among
+hundreds of other definitions needs libcst's tree only for that action.
+`ast`, which the engine runs first anyway (guard.py), gives the top-level
+statements' line spans; every top-level statement that no analysis reads
+from libcst is *blanked*: left out of the text libcst parses, whole lines at
+a time (even empty lines cost libcst's tokenizer: keeping them as blank lines
+made the parse twice as slow as leaving them out). The statements kept are
+whole, so their columns are the file's, and `Partial.positions` maps their
+lines back: every position, diagnostic and fix edit is the one a whole parse
+gives.
+
+Kept (what the interpretation and the fixes read from libcst's tree):
+- every statement whose lines hold a memory-write candidate (`.set(`) or a
+  memory hint (an attribute name, `MemoryObject`, `new_object`);
+- imports and assignments of constants (a fix adds imports in the module's
+  style and resolves path constants from them);
+- everything, when a candidate lies in module-level code (top-level code is
+  interpreted statement by statement).
+
+What the interpretation needs from the blanked statements (their classes,
+functions, return kinds) comes from the module's summary, which is built from
+`ast` over the whole text. A fix that must rebuild a read lying in a blanked
+statement raises `WholeModuleNeeded`, and the engine analyses the file again
+from a whole parse: the answer is always the one a whole parse gives
+(tests/test_partial.py compares both on the fixtures and on the benchmark
+corpora).
+"""
+from __future__ import annotations
+
+import ast
+import bisect
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Optional, Sequence
+
+from .source import physical_lines
+
+__all__ = ["Partial", "WholeModuleNeeded", "blank_unread"]
+
+
+class WholeModuleNeeded(Exception):
+    """An analysis needs a statement the partial parse left out."""
+
+
+@dataclass(frozen=True)
+class Partial:
+    """The text libcst parses, and what was left out of it. Lines are the
+    file's unless said otherwise ("parsed lines" are the text's)."""
+
+    text: str  # the module's text without the blanked statements' lines
+    blanked: tuple[tuple[int, int], ...]  # (first, last) line of each blanked statement, in order
+    class_names: frozenset[str]  # the module's top-level classes, blanked or not
+
+    @cached_property
+    def _removed_before(self) -> tuple[int, ...]:
+        """Lines left out before each blanked span (and after the last, at the end)."""
+        total, result = 0, [0]
+        for first, last in self.blanked:
+            total += last - first + 1
+            result.append(total)
+        return tuple(result)
+
+    @cached_property
+    def _parsed_follows(self) -> tuple[int, ...]:
+        """The parsed line that takes each blanked span's place."""
+        return tuple(first - removed for (first, _), removed in zip(self.blanked, self._removed_before))
+
+    def is_blanked(self, line: int) -> bool:
+        i = bisect.bisect_right(self.blanked, (line, float("inf"))) - 1
+        return i >= 0 and self.blanked[i][0] <= line <= self.blanked[i][1]
+
+    def parsed_line(self, line: int) -> int:
+        """The parsed line of a file line that was kept."""
+        return line - self._removed_before[bisect.bisect_left(self.blanked, (line, line))]
+
+    def file_line(self, parsed: int) -> int:
+        return parsed + self._removed_before[bisect.bisect_right(self._parsed_follows, parsed)]
+
+    def positions(self, module, lines: Sequence[int]) -> dict:
+        """positions.positions_for over the parsed module, for file lines, in file lines."""
+        from libcst.metadata import CodePosition, CodeRange
+
+        from .positions import positions_for
+
+        parsed = [self.parsed_line(line) for line in lines if not self.is_blanked(line)]
+        result = {}
+        for node, rng in positions_for(module, self.text, parsed).items():
+            start, end = rng.start, rng.end
+            result[node] = CodeRange(CodePosition(self.file_line(start.line), start.column),
+                                     CodePosition(self.file_line(end.line), end.column))
+        return result
+
+
+_COMPOUND_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _span(statement: ast.stmt) -> tuple[int, int]:
+    first = statement.lineno
+    for decorator in getattr(statement, "decorator_list", ()):
+        first = min(first, decorator.lineno)
+    return first, statement.end_lineno or statement.lineno
+
+
+def _kept_simple(statement: ast.stmt) -> bool:
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+        return isinstance(statement.value, ast.Constant)
+    return False
+
+
+def _holds(lines: Sequence[int], first: int, last: int) -> bool:
+    i = bisect.bisect_left(lines, first)
+    return i < len(lines) and lines[i] <= last
+
+
+def blank_unread(text: str, tree: ast.Module, candidate_lines: Sequence[int],
+                 hint_lines: Sequence[int]) -> Optional[Partial]:
+    """The partial text for `tree` (Python's parse of `text`), or None when
+    nothing can be left out. The line lists are sorted."""
+    spans = [_span(statement) for statement in tree.body]
+    candidates = [_holds(candidate_lines, first, last) for first, last in spans]
+    hints = [_holds(hint_lines, first, last) for first, last in spans]
+    if any(c and not isinstance(s, _COMPOUND_DEFINITIONS) for s, c in zip(tree.body, candidates)):
+        return None  # module-level code writes memory: it is read statement by statement
+    # A definition with a candidate is interpreted when it holds a memory hint,
+    # or when a hint lies outside every such definition (engine.py: a global
+    # memory object, a helper handing memory around): then every one is.
+    inside = [(s.lineno, s.end_lineno or s.lineno) for s, c in zip(tree.body, candidates) if c]  # as libcst's ranges
+    every_candidate = any(not any(a <= line <= b for a, b in inside) for line in hint_lines)
+    keep = [(c and (h or every_candidate)) or h or _kept_simple(s)
+            for s, c, h in zip(tree.body, candidates, hints)]
+    # Statements sharing a line (`import a; x = f()`) are kept or blanked together.
+    kept_lines = sorted({line for (first, last), k in zip(spans, keep) if k for line in (first, last)})
+    blanked = [(first, last) for (first, last), k in zip(spans, keep)
+               if not k and not _holds(kept_lines, first, last)]
+    if not blanked:
+        return None
+    lines = physical_lines(text)
+    for first, last in blanked:
+        lines[first - 1: last] = [""] * (min(last, len(lines)) - first + 1)
+    class_names = frozenset(s.name for s in tree.body if isinstance(s, ast.ClassDef))
+    return Partial("".join(lines), tuple(blanked), class_names)

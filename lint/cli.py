@@ -435,14 +435,15 @@ def _report(args: argparse.Namespace, diagnostics, config, fixed: Sequence = (),
     GitHub carry every fix with its applicability. Paths are relative to the
     current directory in every format; SARIF's %SRCROOT% is the git work
     tree's root (else the current directory)."""
-    from .fix.apply import applicable
     from .report import TEXT_FORMATS, render, render_statistics
 
     cwd = os.getcwd()
     text_like = args.statistics or args.output_format in TEXT_FORMATS
     shown = diagnostics
     hidden = 0
-    if text_like:
+    if text_like and any(d.fix is not None for d in diagnostics):
+        from .fix.apply import applicable
+
         hidden = sum(1 for d in diagnostics if d.fix is not None and not applicable(d.fix, args.unsafe_fixes))
         shown = [d if applicable(d.fix, args.unsafe_fixes) else _without_fix(d) for d in diagnostics]
     with _report_stream(args, stream) as out:

@@ -9,15 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from typing import Any, Callable, ClassVar, Optional
 
 CONFIG_FILES = ("memlint.toml", "pyproject.toml")
 
@@ -26,72 +20,205 @@ class ConfigError(Exception):
     """A configuration problem; str() is the one-line message shown to the user."""
 
 
-class Config(BaseModel):
-    """Validated `[tool.memlint]` settings (keys are spelled with hyphens in TOML)."""
+class InvalidValue(ValueError):
+    """A Config field given a value it does not take. `location` is the
+    field's name, then the keys/indexes inside its value that are wrong."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    def __init__(self, location: tuple[Any, ...], message: str) -> None:
+        super().__init__(f"invalid value for '{'.'.join(str(part) for part in location)}': {message}")
+        self.location = location
+        self.message = message
 
-    select: tuple[str, ...] | None = None
-    ignore: tuple[str, ...] = ()
-    extend_select: tuple[str, ...] = Field(default=(), alias="extend-select")
-    per_file_ignores: dict[str, tuple[str, ...]] = Field(default_factory=dict, alias="per-file-ignores")
-    extend_per_file_ignores: dict[str, tuple[str, ...]] = Field(default_factory=dict,
-                                                                 alias="extend-per-file-ignores")
-    # None: the default excludes (discover.DEFAULT_EXCLUDE); a list replaces them.
-    exclude: tuple[str, ...] | None = None
-    extend_exclude: tuple[str, ...] = Field(default=(), alias="extend-exclude")
-    # Skip what .gitignore, .ignore and .git/info/exclude ignore.
-    respect_gitignore: bool = Field(default=True, alias="respect-gitignore", strict=True)
-    # Another configuration file this one builds on (resolved by load_config).
-    extend: str | None = None
-    # A PEP 440 specifier (or an exact version) the running memlint must satisfy.
-    required_version: str | None = Field(default=None, alias="required-version")
-    strict: bool = Field(default=False, strict=True)  # TOML has booleans: no "yes"/1 coercion
-    memory_types: tuple[str, ...] = Field(default=(), alias="memory-types")
-    memory_attributes: tuple[str, ...] = Field(default=(), alias="memory-attributes")
-    flink_agents_version: str | None = Field(default=None, alias="flink-agents-version")
-    # The environment whose installed packages are read: an interpreter or a virtualenv.
-    python: str | None = None
-    # Where the configuration was found; resolves relative excludes and the project root.
-    root: str | None = Field(default=None, exclude=True)
-    # (field name, file) for every key a configuration file set; see load_config.
-    sources: tuple[tuple[str, str], ...] = Field(default=(), exclude=True)
 
-    @field_validator("select", "ignore", "extend_select")
-    @classmethod
-    def _known_codes(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        if value is None:
-            return value
-        for code in value:
+class UnknownKey(ValueError):
+    """Config.model_validate met a key that is no Config field."""
+
+    def __init__(self, key: Any) -> None:
+        super().__init__(f"unknown key '{key}'")
+        self.key = key
+
+
+# -- field validation (plain Python: importing pydantic cost most of a clean run's start-up)
+
+# A field's check: (value, location) -> the value to keep, or InvalidValue.
+Check = Callable[[Any, tuple[Any, ...]], Any]
+
+
+def _string(value: Any, location: tuple[Any, ...]) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue(location, "Input should be a valid string")
+    return value
+
+
+def _strings(value: Any, location: tuple[Any, ...]) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        raise InvalidValue(location, "Input should be a valid tuple")
+    return tuple(_string(item, (*location, index)) for index, item in enumerate(value))
+
+
+def _codes(value: Any, location: tuple[Any, ...]) -> tuple[str, ...]:
+    codes = _strings(value, location)
+    _check_codes_of(codes, location)
+    return codes
+
+
+def _codes_by_pattern(value: Any, location: tuple[Any, ...]) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise InvalidValue(location, "Input should be a valid dictionary")
+    mapping = {_string(pattern, (*location, pattern)): _strings(codes, (*location, pattern))
+               for pattern, codes in value.items()}
+    for codes in mapping.values():
+        _check_codes_of(codes, location)
+    return mapping
+
+
+def _check_codes_of(codes: tuple[str, ...], location: tuple[Any, ...]) -> None:
+    for code in codes:
+        try:
             _check_code_prefix(code)
-        return value
+        except ValueError as exc:
+            raise InvalidValue(location, str(exc)) from None
 
-    @field_validator("per_file_ignores", "extend_per_file_ignores")
-    @classmethod
-    def _known_ignore_codes(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        for codes in value.values():
-            for code in codes:
-                _check_code_prefix(code)
-        return value
 
-    @field_validator("required_version")
-    @classmethod
-    def _specifier_shape(cls, value: str | None) -> str | None:
-        if value is not None:
-            _specifier(value)  # raises ValueError naming what is wrong
-        return value
+def _boolean(value: Any, location: tuple[Any, ...]) -> bool:
+    if not isinstance(value, bool):  # TOML has booleans: no "yes"/1 coercion
+        raise InvalidValue(location, "Input should be a valid boolean")
+    return value
 
-    @field_validator("flink_agents_version")
+
+def _specifier_text(value: Any, location: tuple[Any, ...]) -> str:
+    value = _string(value, location)
+    try:
+        _specifier(value)
+    except ValueError as exc:
+        raise InvalidValue(location, str(exc)) from None
+    return value
+
+
+def _version_text(value: Any, location: tuple[Any, ...]) -> str:
+    value = _string(value, location)
+    if value != "main" and not all(part.isdigit() for part in value.split(".")):
+        raise InvalidValue(location, f"expected a version such as \"0.3\", \"0.3.1\" or \"main\", got {value!r}")
+    return value
+
+
+def _or_none(check: Check) -> Check:
+    """`check`, with None (not set) let through."""
+    def optional(value: Any, location: tuple[Any, ...]) -> Any:
+        return None if value is None else check(value, location)
+
+    return optional
+
+
+def _as_is(value: Any, location: tuple[Any, ...]) -> Any:
+    return value
+
+
+def _setting(default: Any, check: Check, key: Optional[str] = None, internal: bool = False) -> Any:
+    """A Config field: its default, how a value is checked (and normalized: lists
+    become tuples), its TOML key when that is not the field's name, and whether
+    memlint sets it (not a key of the file)."""
+    metadata = {"check": check, "key": key, "internal": internal}
+    if isinstance(default, dict):
+        return field(default_factory=dict, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+class FieldInfo:
+    """What Config.model_fields tells of a field (the part of pydantic's
+    FieldInfo memlint uses): `alias`, its TOML key when not the field's name;
+    `exclude`, true for what memlint sets (not a key, not in model_dump)."""
+
+    __slots__ = ("alias", "exclude", "check")
+
+    def __init__(self, alias: Optional[str], exclude: bool, check: Check) -> None:
+        self.alias = alias
+        self.exclude = exclude
+        self.check = check
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated `[tool.memlint]` settings (keys are spelled with hyphens in TOML).
+
+    A frozen dataclass with the few operations of a pydantic model memlint
+    uses: `model_validate` (a mapping keyed by TOML key or field name),
+    `model_copy(update=...)` (not validated, as pydantic's), `model_dump()`
+    and `model_fields`. The constructor validates too (lists become tuples)."""
+
+    select: Optional[tuple[str, ...]] = _setting(None, _or_none(_codes))
+    ignore: tuple[str, ...] = _setting((), _codes)
+    extend_select: tuple[str, ...] = _setting((), _codes, "extend-select")
+    per_file_ignores: dict[str, tuple[str, ...]] = _setting({}, _codes_by_pattern, "per-file-ignores")
+    extend_per_file_ignores: dict[str, tuple[str, ...]] = _setting({}, _codes_by_pattern, "extend-per-file-ignores")
+    # None: the default excludes (discover.DEFAULT_EXCLUDE); a list replaces them.
+    exclude: Optional[tuple[str, ...]] = _setting(None, _or_none(_strings))
+    extend_exclude: tuple[str, ...] = _setting((), _strings, "extend-exclude")
+    # Skip what .gitignore, .ignore and .git/info/exclude ignore.
+    respect_gitignore: bool = _setting(True, _boolean, "respect-gitignore")
+    # Another configuration file this one builds on (resolved by load_config).
+    extend: Optional[str] = _setting(None, _or_none(_string))
+    # A PEP 440 specifier (or an exact version) the running memlint must satisfy.
+    required_version: Optional[str] = _setting(None, _or_none(_specifier_text), "required-version")
+    strict: bool = _setting(False, _boolean)
+    memory_types: tuple[str, ...] = _setting((), _strings, "memory-types")
+    memory_attributes: tuple[str, ...] = _setting((), _strings, "memory-attributes")
+    flink_agents_version: Optional[str] = _setting(None, _or_none(_version_text), "flink-agents-version")
+    # The environment whose installed packages are read: an interpreter or a virtualenv.
+    python: Optional[str] = _setting(None, _or_none(_string))
+    # Where the configuration was found; resolves relative excludes and the project root.
+    root: Optional[str] = _setting(None, _or_none(_string), internal=True)
+    # (field name, file) for every key a configuration file set; see load_config.
+    sources: tuple[tuple[str, str], ...] = _setting((), _as_is, internal=True)
+
+    # Filled in below the class: field name -> FieldInfo, in declaration order.
+    model_fields: ClassVar[dict[str, FieldInfo]]
+
+    def __post_init__(self) -> None:
+        for name, info in self.model_fields.items():
+            value = getattr(self, name)
+            checked = info.check(value, (name,))
+            if checked is not value:
+                object.__setattr__(self, name, checked)
+
     @classmethod
-    def _version_shape(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        if value == "main":
-            return value
-        parts = value.split(".")
-        if not parts or not all(p.isdigit() for p in parts):
-            raise ValueError(f"expected a version such as \"0.3\", \"0.3.1\" or \"main\", got {value!r}")
-        return value
+    def model_validate(cls, section: Any) -> "Config":
+        """The Config of a mapping keyed by TOML key (or field name); InvalidValue
+        names the key as written. A bad value is reported before an unknown key."""
+        if not isinstance(section, dict):
+            raise InvalidValue((), "Input should be a valid dictionary")
+        values: dict[str, Any] = {}
+        written: dict[str, Any] = {}
+        for name, info in cls.model_fields.items():
+            for key in ((info.alias, name) if info.alias else (name,)):
+                if key in section:
+                    values[name] = section[key]
+                    written[name] = key
+                    break
+        try:
+            config = cls(**values)
+        except InvalidValue as exc:
+            field_name, *inside = exc.location
+            raise InvalidValue((written.get(field_name, field_name), *inside), exc.message) from None
+        for key in section:
+            if key not in written.values():
+                raise UnknownKey(key)
+        return config
+
+    def model_copy(self, *, update: Optional[dict[str, Any]] = None) -> "Config":
+        """A copy with the fields of `update` replaced (not validated)."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        for name, value in (update or {}).items():
+            if name not in self.model_fields:
+                raise TypeError(f"Config has no field {name!r}")
+            copy.__dict__[name] = value
+        return copy
+
+    def model_dump(self, mode: str = "python") -> dict[str, Any]:
+        """The settings (not root nor sources) by field name; mode="json" gives lists for tuples."""
+        dumped = {name: getattr(self, name) for name, info in self.model_fields.items() if not info.exclude}
+        return _jsonable(dumped) if mode == "json" else dumped
 
     @property
     def admits_bytes(self) -> bool:
@@ -115,6 +242,29 @@ class Config(BaseModel):
             if name == field:
                 return where
         return None
+
+
+Config.model_fields = {
+    spec.name: FieldInfo(spec.metadata["key"], spec.metadata["internal"], spec.metadata["check"])
+    for spec in fields(Config)
+}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def _tomllib():
+    """The TOML parser, imported when a file is read (not for a run that finds none)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return tomllib
 
 
 def _specifier(value: str):
@@ -187,6 +337,7 @@ def config_file_in(directory: Path) -> Path | None:
             return candidate  # not UTF-8: load_config says so, naming the file
         except OSError:
             continue
+        tomllib = _tomllib()
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError:
@@ -218,6 +369,7 @@ def _read_section(path: Path) -> tuple[Any, str]:
         line = exc.object[: exc.start].count(b"\n") + 1
         raise ConfigError(f"{path}: not valid UTF-8 (line {line}, byte {exc.start}: {exc.reason}); "
                           "TOML files must be UTF-8") from None
+    tomllib = _tomllib()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -300,11 +452,8 @@ def config_from_mapping(section: Any, where: str, root: str | None = None) -> Co
             raise ConfigError(f"{where}: unknown key '{internal}'")
     try:
         config = Config.model_validate(section)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        key = ".".join(str(part) for part in error["loc"]) or "?"
-        if error["type"] == "extra_forbidden":
-            raise ConfigError(f"{where}: unknown key '{key}'") from None
-        message = error["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{where}: invalid value for '{key}': {message}") from None
+    except UnknownKey as exc:
+        raise ConfigError(f"{where}: unknown key '{exc.key}'") from None
+    except InvalidValue as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     return config.model_copy(update={"root": root})

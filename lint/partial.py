@@ -79,19 +79,12 @@ class Partial:
     def file_line(self, parsed: int) -> int:
         return parsed + self._removed_before[bisect.bisect_right(self._parsed_follows, parsed)]
 
-    def positions(self, module, lines: Sequence[int]) -> dict:
+    def positions(self, module, lines: Sequence[int]):
         """positions.positions_for over the parsed module, for file lines, in file lines."""
-        from libcst.metadata import CodePosition, CodeRange
-
         from .positions import positions_for
 
         parsed = [self.parsed_line(line) for line in lines if not self.is_blanked(line)]
-        result = {}
-        for node, rng in positions_for(module, self.text, parsed).items():
-            start, end = rng.start, rng.end
-            result[node] = CodeRange(CodePosition(self.file_line(start.line), start.column),
-                                     CodePosition(self.file_line(end.line), end.column))
-        return result
+        return positions_for(module, self.text, parsed, self.file_line)
 
 
 _COMPOUND_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -112,6 +105,12 @@ def _kept_simple(statement: ast.stmt) -> bool:
     return False
 
 
+def _calls_set(statement: ast.stmt) -> bool:
+    """Does module-level code call a `.set` (not just mention `.set(` in a string or comment)?"""
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "set"
+               for node in ast.walk(statement))
+
+
 def _holds(lines: Sequence[int], first: int, last: int) -> bool:
     i = bisect.bisect_left(lines, first)
     return i < len(lines) and lines[i] <= last
@@ -122,7 +121,9 @@ def blank_unread(text: str, tree: ast.Module, candidate_lines: Sequence[int],
     """The partial text for `tree` (Python's parse of `text`), or None when
     nothing can be left out. The line lists are sorted."""
     spans = [_span(statement) for statement in tree.body]
-    candidates = [_holds(candidate_lines, first, last) for first, last in spans]
+    candidates = [_holds(candidate_lines, first, last) and (isinstance(statement, _COMPOUND_DEFINITIONS)
+                                                            or _calls_set(statement))
+                  for statement, (first, last) in zip(tree.body, spans)]
     hints = [_holds(hint_lines, first, last) for first, last in spans]
     if any(c and not isinstance(s, _COMPOUND_DEFINITIONS) for s, c in zip(tree.body, candidates)):
         return None  # module-level code writes memory: it is read statement by statement

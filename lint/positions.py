@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from typing import Iterable, Mapping, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
@@ -88,18 +88,23 @@ def module_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
         return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
-def _statement_positions(module: cst.Module, statement: cst.CSTNode,
-                         anchor: int) -> Optional[dict[cst.CSTNode, CodeRange]]:
+def _same_line(line: int) -> int:
+    return line
+
+
+def _statement_positions(module: cst.Module, statement: cst.CSTNode, anchor: int,
+                         to_file: Callable[[int], int] = _same_line) -> Optional[dict[cst.CSTNode, CodeRange]]:
     alone = module.with_changes(body=[statement], header=[], footer=[])
     found = module_positions(alone)
     own = found.get(statement)
     if own is None:
         return None
-    offset = anchor - own.start.line
+    offset = to_file(anchor) - own.start.line
     return {node: _shift(rng, offset) for node, rng in found.items()}
 
 
-def _by_scanning(module: cst.Module, text: str, lines: list[int]) -> Optional[dict[cst.CSTNode, CodeRange]]:
+def _by_scanning(module: cst.Module, text: str, lines: list[int],
+                 to_file: Callable[[int], int]) -> Optional[dict[cst.CSTNode, CodeRange]]:
     """The common case without `ast`: every candidate line lies in a top-level
     def/class, found by its header line at column 0 (the k-th header named N is
     the k-th top-level definition named N). Every guess is checked against the
@@ -135,33 +140,40 @@ def _by_scanning(module: cst.Module, text: str, lines: list[int]) -> Optional[di
         statement = definitions[name][occurrence]
         if id(statement) in done:
             continue
-        found = _statement_positions(module, statement, number)
+        found = _statement_positions(module, statement, number, to_file)
         if found is None:
             return None
         own = found[statement]
         name_range = found.get(statement.name)  # type: ignore[attr-defined]
-        if own.end.line < line or name_range is None or name_range.start.line != number:
+        if own.end.line < to_file(line) or name_range is None or name_range.start.line != to_file(number):
             return None  # the candidate is in module-level code after the definition
         positions.update(found)
         done.add(id(statement))
     return positions
 
 
-def positions_for(module: cst.Module, text: str, candidate_lines: Iterable[int]) -> Mapping[cst.CSTNode, CodeRange]:
+def positions_for(module: cst.Module, text: str, candidate_lines: Iterable[int],
+                  to_file: Callable[[int], int] = _same_line) -> Mapping[cst.CSTNode, CodeRange]:
     """Positions of every node inside the top-level statements whose span holds a
-    candidate line (plus the statements themselves)."""
+    candidate line (plus the statements themselves). `module` is the parse of
+    `text` and the candidate lines are its; `to_file` maps them to the lines
+    the positions are given in (a partial parse's, see partial.py: it shifts
+    a whole statement alike)."""
     lines = sorted(set(candidate_lines))
-    scanned = _by_scanning(module, text, lines) if lines else {}
+    scanned = _by_scanning(module, text, lines, to_file) if lines else {}
     if scanned is not None:
         return scanned
     spans = _statement_spans(module, text)
     if spans is None:
-        return module_positions(module)
+        found = module_positions(module)
+        if to_file is _same_line:
+            return found
+        return {node: _shift(rng, to_file(rng.start.line) - rng.start.line) for node, rng in found.items()}
     positions: dict[cst.CSTNode, CodeRange] = {}
     for statement, (first, last, anchor) in zip(module.body, spans):
         if not any(first <= line <= last for line in lines):
             continue
-        found = _statement_positions(module, statement, anchor)
+        found = _statement_positions(module, statement, anchor, to_file)
         if found is not None:
             positions.update(found)
     return positions

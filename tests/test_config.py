@@ -425,3 +425,55 @@ def test_new_keys_are_validated(tmp_path: Path, body: str, key: str) -> None:
     write(tmp_path / "agent.py", MIXED)
     pyproject(tmp_path, body)
     assert_user_error(memlint("check", "agent.py", cwd=tmp_path), key)
+
+
+# ------------------------------------------------- issue 8: Config without pydantic
+
+
+def test_config_object_validates_normalizes_and_is_frozen() -> None:
+    import dataclasses
+    import pickle
+
+    from memlint.config import Config, InvalidValue
+
+    config = Config(ignore=["MEM101"], memory_attributes=["agent_memory"], per_file_ignores={"t/*": ["MEM1"]})
+    assert config.ignore == ("MEM101",) and config.memory_attributes == ("agent_memory",)
+    assert config.per_file_ignores == {"t/*": ("MEM1",)}
+    assert config == Config(ignore=("MEM101",), memory_attributes=("agent_memory",),
+                            per_file_ignores={"t/*": ("MEM1",)})
+    assert pickle.loads(pickle.dumps(config)) == config  # settings travel to worker processes
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.strict = True  # type: ignore[misc]
+    for bad, message in (({"strict": "yes"}, "invalid value for 'strict': Input should be a valid boolean"),
+                         ({"ignore": ["MEM999"]}, "invalid value for 'ignore': unknown rule code or prefix 'MEM999'"),
+                         ({"memory_types": ["a", 3]}, "invalid value for 'memory_types.1': Input should be a valid string")):
+        with pytest.raises(InvalidValue) as caught:
+            Config(**bad)
+        assert str(caught.value) == message
+
+
+def test_config_validate_copy_dump_and_fields() -> None:
+    from memlint.config import Config, InvalidValue, UnknownKey
+
+    by_key = Config.model_validate({"extend-select": ["MEM900"], "respect-gitignore": False})
+    by_name = Config.model_validate({"extend_select": ["MEM900"], "respect_gitignore": False})
+    assert by_key == by_name and by_key.extend_select == ("MEM900",) and by_key.respect_gitignore is False
+    with pytest.raises(InvalidValue, match="'extend-select.0'"):  # named as written
+        Config.model_validate({"extend-select": [1]})
+    with pytest.raises(UnknownKey, match="'selekt'"):
+        Config.model_validate({"selekt": ["MEM101"]})
+    with pytest.raises(InvalidValue, match="'strict'"):  # a bad value is reported before an unknown key
+        Config.model_validate({"selekt": ["MEM101"], "strict": 1})
+
+    copied = by_key.model_copy(update={"root": "/project", "select": ("MEM101",)})
+    assert (copied.root, copied.select, copied.extend_select) == ("/project", ("MEM101",), ("MEM900",))
+    assert by_key.root is None and by_key.select is None
+    with pytest.raises(TypeError):
+        by_key.model_copy(update={"selekt": ()})
+
+    dumped = copied.model_copy(update={"sources": (("select", "x.toml"),)}).model_dump(mode="json")
+    assert "root" not in dumped and "sources" not in dumped  # set by memlint: not settings
+    assert dumped["select"] == ["MEM101"] and dumped["per_file_ignores"] == {} and dumped["strict"] is False
+    assert list(dumped) == [name for name, info in Config.model_fields.items() if not info.exclude]
+    assert Config.model_fields["extend_select"].alias == "extend-select"
+    assert Config.model_fields["select"].alias is None and Config.model_fields["sources"].exclude

@@ -320,7 +320,7 @@ def _starts_with_bom(path: str) -> bool:
 
 def _check(args: argparse.Namespace) -> int:
     from .discover import PathError, discover
-    from .engine import Settings, available_cpus, check_files, tune_gc
+    from .prefilter import Settings
     from .report import FORMATS
     from .rules import select_codes
 
@@ -353,22 +353,28 @@ def _check(args: argparse.Namespace) -> int:
         shown = [args.stdin_filename or "-"] if stdin else files
         sys.stdout.write("".join(f"{path}\n" for path in shown))
         return EXIT_CLEAN
-    jobs = args.jobs or available_cpus()
     settings = Settings.from_config(config, enabled=enabled)
+    if args.config is None:
+        # Each file follows the configuration nearest to it (a monorepo's projects).
+        settings = dataclasses.replace(settings, hierarchical=True, overrides=_cli_overrides(args))
+    first = Path(files[0]) if files else Path(args.stdin_filename if stdin and args.stdin_filename else paths[0])
+    file_settings = settings.for_file(str(first))
+    if not (stdin or args.show_settings or args.verbose or _environment_problem(file_settings.config)
+            or any(_needs_engine(path, settings) for path in files)):
+        # No file can hold a memory write (nor a `# noqa` to check): the
+        # result is known without importing the engine (light start-up).
+        _warn_nothing_checked(args, files, enabled)
+        return _finish(args, [], settings, config, files)
+    from .engine import available_cpus, check_files, knowledge_for, tune_gc
+
+    jobs = args.jobs or available_cpus()
     if not args.no_cache:
         from .cache import default_directory
 
         cache_dir = Path(args.cache_dir) if args.cache_dir else default_directory(config.root)
         settings = dataclasses.replace(settings, cache_dir=str(cache_dir.absolute()))
-    if args.config is None:
-        # Each file follows the configuration nearest to it (a monorepo's projects).
-        settings = dataclasses.replace(settings, hierarchical=True, overrides=_cli_overrides(args))
-    from .engine import knowledge_for
-
     # The target environment is found up front, so that a bad `python` setting
     # is reported even when no file holds a memory write.
-    first = Path(files[0]) if files else Path(args.stdin_filename if stdin and args.stdin_filename else paths[0])
-    file_settings = settings.for_file(str(first))
     knowledge = knowledge_for(file_settings.config, first.resolve())
     if args.show_settings or args.verbose:
         lines = _settings_lines(first, file_settings.config, knowledge)
@@ -383,12 +389,7 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError("--add-noqa cannot be used on stdin")
     if stdin:
         return _check_stdin(args, settings, config)
-    if not files or not enabled:
-        # Say that nothing was checked rather than "All checks passed!" (as Ruff warns).
-        print("memlint: warning: " + ("No Python files found under the given path(s); nothing was checked"
-                                      if not files else "no rule is enabled; nothing was checked"),
-              file=sys.stderr)
-        args.quiet = True
+    _warn_nothing_checked(args, files, enabled)
     tune_gc()
     internal_errors: list = []
     diagnostics = check_files(files, settings, jobs=jobs, errors=internal_errors)
@@ -397,7 +398,50 @@ def _check(args: argparse.Namespace) -> int:
         from .engine import disk_cache
 
         disk_cache(settings).prune()  # type: ignore[union-attr]
+    return _finish(args, diagnostics, settings, config, files)
 
+
+def _warn_nothing_checked(args: argparse.Namespace, files: Sequence[str], enabled) -> None:
+    if not files or not enabled:
+        # Say that nothing was checked rather than "All checks passed!" (as Ruff warns).
+        print("memlint: warning: " + ("No Python files found under the given path(s); nothing was checked"
+                                      if not files else "no rule is enabled; nothing was checked"),
+              file=sys.stderr)
+        args.quiet = True
+
+
+def _environment_problem(config) -> bool:
+    """Might the configured `python` be unusable? Then the engine runs, so that
+    knowledge_for reports it (also when no file holds a memory write). Without
+    `python` the target environment cannot be wrong: nothing to import."""
+    python = config.python
+    if not python:
+        return False
+    from .knowledge import find_environment
+
+    if config.root and not os.path.isabs(os.path.expanduser(python)):  # as knowledge_for
+        python = os.path.join(config.root, python)
+    try:
+        find_environment(python, None)
+    except Exception:  # noqa: BLE001 - knowledge_for raises it again, as it always has
+        return True
+    return False
+
+
+def _needs_engine(path: str, settings) -> bool:
+    """Must the engine see this file (as check_files decides: a candidate, a
+    `# noqa` to check, or a file it cannot read and reports)?"""
+    from .source import read_bytes
+
+    try:
+        data = read_bytes(path)
+    except OSError:
+        return True
+    return settings.needs_analysis(data)
+
+
+def _finish(args: argparse.Namespace, diagnostics, settings, config, files: Sequence[str]) -> int:
+    """Fix, add noqa comments or report what a run found; the exit code."""
     if args.add_noqa and (args.fix or args.diff):
         raise UsageError("--add-noqa cannot be combined with --fix or --diff")
     if args.fix or args.diff:
@@ -528,6 +572,8 @@ def _unpaired_notes(fixed: Sequence, prefix: str = "# memlint: ") -> str:
     """Lines naming the reads that must rebuild a value the fixes convert, where
     memlint could not rewrite them: before a file's diff (patch skips them),
     and after --fix (prefix "memlint: note: ")."""
+    if not fixed:
+        return ""
     from .fix.plan import UNPAIRED
 
     notes = []
@@ -542,12 +588,12 @@ def _unpaired_notes(fixed: Sequence, prefix: str = "# memlint: ") -> str:
 
 def _fix(args: argparse.Namespace, diagnostics, settings, config) -> int:
     """--fix / --diff: apply the applicable fixes of every file that has one."""
-    from .fix.apply import applicable, fix_file, unified_diff
-
     unsafe = args.unsafe_fixes
     by_path: dict[str, list] = {}
     for diagnostic in diagnostics:
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
+    if by_path:  # (nothing found: no need to import the fixer)
+        from .fix.apply import applicable, fix_file, unified_diff
     remaining: list = []
     fixed: list = []
     diffs: list[str] = []
@@ -663,12 +709,14 @@ def _check_stdin(args: argparse.Namespace, settings, config) -> int:
 
 
 def _add_noqa(diagnostics) -> int:
-    from .fix.fileio import WriteRefused, read_for_fix, write_if_unchanged
-    from .noqa import add_noqa
-
     by_path: dict[str, list] = {}
     for diagnostic in diagnostics:
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
+    if not by_path:
+        return 0
+    from .fix.fileio import WriteRefused, read_for_fix, write_if_unchanged
+    from .noqa import add_noqa
+
     total = 0
     for path, found in sorted(by_path.items()):
         try:

@@ -10,19 +10,19 @@ import re
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
 from .config import Config
 from .diagnostics import Diagnostic
 from .noqa import apply_noqa, find_noqa
-from .rules import RULES, select_codes
+# The byte prefilter and Settings live in prefilter.py (importable without the
+# engine: a run with no candidate file stops there); kept importable from here.
+from .prefilter import (CANDIDATE, CANDIDATE_BYTES, MEMORY_ATTRIBUTE_NAMES, MEMORY_HINTS,  # noqa: F401
+                        Settings, is_candidate, may_hold_noqa)
+from .rules import RULES
 from .source import DecodeProblem, decode, line_starts, read_bytes, split_lines
 
-CANDIDATE = re.compile(r"\.\s*set\s*\(")
-CANDIDATE_BYTES = re.compile(rb"\.\s*set\s*\(")
-MEMORY_HINTS = (b"sensory_memory", b"short_term_memory", b"MemoryObject", b"new_object")
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "memlint.toml", ".git")
 RECURSION_LIMIT = 20000
 # Starting worker processes costs about what checking this many files does.
@@ -31,83 +31,6 @@ STACK_SIZE = 512 * 1024 * 1024
 # libcst parses only the statements the analysis reads (partial.py); the
 # environment variable turns it off, to compare with a whole parse.
 PARTIAL_PARSING = os.environ.get("MEMLINT_WHOLE_PARSE", "") == ""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What a worker needs to check files: derived once from the Config."""
-
-    config: Config
-    enabled: frozenset[str]
-    hints: tuple[bytes, ...]
-    memory_attributes: tuple[str, ...]
-    apply_noqa: bool = True
-    # When true, a file under a directory with its own memlint.toml /
-    # [tool.memlint] uses that configuration (with `overrides`, the
-    # command line's --select/--ignore/--extend-select/--strict, on top).
-    hierarchical: bool = False
-    overrides: tuple[tuple[str, object], ...] = ()
-    # Where results and summaries are cached on disk (None: no cache).
-    cache_dir: Optional[str] = None
-
-    @classmethod
-    def from_config(cls, config: Config, *, apply_noqa: bool = True,
-                    enabled: Optional[frozenset[str]] = None) -> "Settings":
-        if enabled is None:
-            enabled = select_codes(config.select, config.ignore, config.extend_select, strict=config.strict)
-        hints = MEMORY_HINTS + tuple(a.encode() for a in config.memory_attributes) + tuple(
-            t.rsplit(".", 1)[-1].encode() for t in config.memory_types)
-        from .summary import MEMORY_ATTRIBUTE_NAMES
-
-        return cls(config, enabled, hints, MEMORY_ATTRIBUTE_NAMES + tuple(config.memory_attributes), apply_noqa)
-
-    def for_file(self, path: str) -> "Settings":
-        """The settings of the nearest configuration above `path` (hierarchical mode)."""
-        if not self.hierarchical:
-            return self
-        from .config import find_config_file
-
-        directory = os.path.dirname(os.path.abspath(path))
-        found = _config_by_directory.get(directory, _MISSING)
-        if found is _MISSING:
-            found = find_config_file(Path(directory))
-            _config_by_directory[directory] = found
-        if found is None or (self.config.root and Path(found).parent == Path(self.config.root)):
-            return self
-        key = (str(found), self.overrides, self.apply_noqa, self.cache_dir)
-        cached = _settings_by_config.get(key)
-        if cached is None:
-            from .config import load_config
-
-            config = load_config(Path(found))
-            if self.overrides:
-                config = config.model_copy(update=dict(self.overrides))
-            cached = Settings.from_config(config, apply_noqa=self.apply_noqa)
-            cached = replace(cached, hierarchical=False, cache_dir=self.cache_dir)
-            _settings_by_config[key] = cached
-        return cached
-
-
-_MISSING = object()
-_config_by_directory: dict[str, object] = {}
-_settings_by_config: dict[tuple, "Settings"] = {}
-
-
-def is_candidate(data: bytes, hints: Sequence[bytes]) -> bool:
-    """Can this file hold a memory write? (No parse: bytes only; a file with
-    non-ASCII text is also searched as Python reads identifiers: NFKC.)"""
-    if CANDIDATE_BYTES.search(data) is not None and any(hint in data for hint in hints):
-        return True
-    if data.isascii():
-        return False
-    from .syntax import nfkc
-
-    normalized = nfkc(data.decode("utf-8", "replace")).encode("utf-8", "replace")
-    return CANDIDATE_BYTES.search(normalized) is not None and any(hint in normalized for hint in hints)
-
-
-def may_hold_noqa(data: bytes) -> bool:
-    return b"noqa" in data.lower() and b"MEM" in data.upper()
 
 
 _project_roots: dict[str, Optional[Path]] = {}

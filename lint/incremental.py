@@ -18,7 +18,11 @@ the first call it re-analyses only the top-level statements an edit touched:
   when lines were added or removed above the chunk.
 - What depends on the whole module is recomputed on every call from those
   parts: the summary (from the chunks' `ast`), diagnostics, fixes (their
-  safety reads the whole module), `# noqa`.
+  safety reads the whole module: its memory reads come from per-chunk parts,
+  readside.ReadParts, not from parsing the module again), `# noqa`. A chunk's
+  diagnostics are reused while what its fixes read is unchanged; moved with
+  it when lines were added above it, and when they name lines of other
+  chunks (a fix's imports, its reads), each such line moves with its chunk.
 
 Whenever the text is not what this path handles exactly (a syntax error, a
 chunk libcst parses differently alone, memory writes in module-level code,
@@ -34,6 +38,7 @@ import bisect
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -93,6 +98,25 @@ class _Chunk:
     positions: dict = field(default_factory=dict)
     _facts: Optional[tuple] = None
     _blank: object = None
+    _read_parts: object = None
+    _matching: dict = field(default_factory=dict)
+
+    def lines_matching(self, pattern: "re.Pattern[str]") -> list[int]:
+        """The lines (1-based, in the chunk) where a match of `pattern` starts."""
+        found = self._matching.get(pattern)
+        if found is None:
+            starts = line_starts(self.text)
+            found = self._matching[pattern] = sorted(
+                {bisect.bisect_right(starts, m.start()) for m in pattern.finditer(self.text)})
+        return found
+
+    def read_parts(self):
+        """The chunk's part of the module's memory reads (fix safety, readside.Reads)."""
+        if self._read_parts is None:
+            from .fix.readside import ReadParts
+
+            self._read_parts = ReadParts(self.tree)
+        return self._read_parts
 
     def blank(self) -> Optional[str]:
         """The chunk with every line of its definitions' bodies turned to spaces
@@ -167,6 +191,14 @@ class _Chunk:
             offset = self.spans[index][2] - own.start.line
             found = self.positions[index] = (offset, resolved)
         return found
+
+
+_TRAILING_DOT = re.compile(r"\.\s*\Z")
+
+
+@lru_cache(maxsize=8)
+def _hint_pattern(hints: tuple) -> "re.Pattern[str]":
+    return re.compile("|".join(re.escape(h.decode()) for h in hints))
 
 
 _READ_ANY = re.compile(r"\.\s*get\s*\(")
@@ -399,6 +431,7 @@ class IncrementalModule:
         self.fs_path = fs_path
         self.text: Optional[str] = None
         self.placed: list[_Placed] = []
+        self.layout: list[tuple[int, _Chunk]] = []  # (first line, chunk) of the last text's chunks
         self.results: dict[int, _ChunkResult] = {}  # by id of the chunk
         self.summary = None
         self.summary_generation = 0
@@ -425,6 +458,7 @@ class IncrementalModule:
     def _reset(self) -> None:
         self.text = None
         self.placed = []
+        self.layout = []
         self.results = {}
         self.summary = None
 
@@ -603,10 +637,14 @@ class IncrementalModule:
         index = Index(roots, SHARED_CACHE, self.settings.config.memory_types, knowledge)
         index.add_module(summary)
 
-        starts = line_starts(text)
-        candidate_lines = sorted({bisect.bisect_right(starts, m.start()) for m in CANDIDATE.finditer(text)})
-        hint_pattern = re.compile("|".join(re.escape(h.decode()) for h in self.settings.hints))
-        hint_lines = sorted({bisect.bisect_right(starts, m.start()) for m in hint_pattern.finditer(text)})
+        hint_pattern = _hint_pattern(self.settings.hints)
+        if any(p.chunk.lines_matching(_TRAILING_DOT) for p in placed[:-1]):
+            # `.` at the end of a chunk, `set(` at the start of the next: one match across them
+            starts = line_starts(text)
+            candidate_lines = sorted({bisect.bisect_right(starts, m.start()) for m in CANDIDATE.finditer(text)})
+        else:
+            candidate_lines = [p.start - 1 + n for p in placed for n in p.chunk.lines_matching(CANDIDATE)]
+        hint_lines = [p.start - 1 + n for p in placed for n in p.chunk.lines_matching(hint_pattern)]
 
         def holds(lines: list[int], first: int, last: int) -> bool:
             i = bisect.bisect_left(lines, first)
@@ -710,14 +748,16 @@ class IncrementalModule:
         self.last_reanalysed = reanalysed
 
         checker = Checker(index, self.settings.config.admits_bytes, "MEM900" in enabled)
-        lines = split_lines(text)
-        found = self._diagnostics(placed, results, checker, lines, enabled, text, module, absolute_positions)
+        found = self._diagnostics(placed, results, checker, enabled, text, module, absolute_positions)
         self.text, self.placed, self.results = text, placed, results
+        self.layout = [(p.start, p.chunk) for p in placed]
         return found
 
-    def _diagnostics(self, placed, results, checker, lines, enabled, text, module, absolute_positions) -> list:
+    def _diagnostics(self, placed, results, checker, enabled, text, module, absolute_positions) -> list:
         """The checker's diagnostics (with fixes) for every write: per chunk,
         reused while nothing a fix may read changed, else computed again."""
+        from .fix.readside import provided_reads
+
         hints = tuple(h.decode() for h in self.settings.hints)
         config = self.settings.config
         with_writes = [p for p in placed if id(p.chunk) in results and results[id(p.chunk)].writes]
@@ -769,6 +809,7 @@ class IncrementalModule:
             return found
 
         found_deps = {id(p.chunk): deps(p) for p in with_writes}
+        moved_to = _line_map(self.layout, placed)
         dependencies = {key: [d for d, _ in found] for key, found in found_deps.items()}
         fingerprints = {}
         dirty: list[_Placed] = []
@@ -791,8 +832,18 @@ class IncrementalModule:
                 result.diagnostics = [_move(d, delta) for d in previous.diagnostics]
                 result.diagnostics_start, result.absolute = p.start, previous.absolute
                 result.fingerprint = key
-            else:
-                dirty.append(p)
+                continue
+            if (previous is not None and previous.chunk is p.chunk and previous.fingerprint is not None
+                    and _same(previous.fingerprint[0], relative)):
+                # Diagnostics naming lines of other chunks (a fix's reads, its
+                # imports): each line moves with the chunk that holds it.
+                remapped = [_remap(d, moved_to, self.display_path) for d in previous.diagnostics]
+                if all(d is not None for d in remapped):
+                    result.diagnostics = remapped
+                    result.diagnostics_start, result.absolute = p.start, previous.absolute
+                    result.fingerprint = key
+                    continue
+            dirty.append(p)
         # Writes whose fixes may see each other are planned together.
         dirty_ids = {id(p.chunk) for p in dirty}
         changed = True
@@ -832,8 +883,12 @@ class IncrementalModule:
                             piece, blanked_any = blank, True
                 pieces.append(piece)
             plan_text = "".join(pieces) if blanked_any else text
-            computed = checker.diagnostics(self.display_path, writes, lines, enabled, text=plan_text,
-                                           module=module, positions=subset)
+            # The reads fix safety looks at, from the chunks' parts (kept per
+            # chunk) instead of parsing and walking the module: the whole
+            # text's reads, as `memlint check` finds them (blanking aside).
+            with provided_reads(plan_text, lambda: [p.chunk.read_parts() for p in placed]):
+                computed = checker.diagnostics(self.display_path, writes, split_lines(text), enabled,
+                                               text=plan_text, module=module, positions=subset)
             starts = [p.start for p in dirty]
             for p in dirty:
                 result = results[id(p.chunk)]
@@ -865,6 +920,79 @@ def _within(d: Diagnostic, first: int, last: int) -> bool:
     return all(first <= n <= last for n in spots)
 
 
+def _line_map(layout: list, placed: list) -> Callable[[int], Optional[int]]:
+    """Where a line of the last text is now, when the chunk holding it is
+    still there (the same chunk; at its first line, also the same chunk
+    before it, whose end a position there may be relative to), else None."""
+    starts = [start for start, _ in layout]
+    now = {id(p.chunk): (i, p.start) for i, p in enumerate(placed)}
+
+    def moved_to(line: int) -> Optional[int]:
+        i = bisect.bisect_right(starts, line) - 1  # the chunks are contiguous
+        if i < 0 or (i == len(layout) - 1 and line > starts[i] + layout[i][1].line_count):
+            return None
+        start, chunk = layout[i]
+        found = now.get(id(chunk))
+        if found is None:
+            return None
+        j, new_start = found
+        if line == start:
+            same_before = (i == 0 and j == 0) or (i > 0 and j > 0 and placed[j - 1].chunk is layout[i - 1][1])
+            if not same_before:
+                return None
+        return line - start + new_start
+
+    return moved_to
+
+
+@lru_cache(maxsize=1)
+def _unpaired_lines() -> tuple[str, "re.Pattern[str]"]:
+    """The note fix planning adds naming the reads it could not rewrite, and its line numbers."""
+    from .fix.plan import UNPAIRED
+
+    return UNPAIRED, re.compile(re.escape(UNPAIRED) + r"s? (\d+(?:, \d+)*)")
+
+
+def _remap(d: Diagnostic, moved_to: Callable[[int], Optional[int]], path: str) -> Optional[Diagnostic]:
+    """`d` with every line it names (its range, fix edits, related lines,
+    `# noqa` lines, the lines of reads its messages name) where `moved_to`
+    says, or None when one cannot be placed or the lines would change order."""
+    unpaired, pattern = _unpaired_lines()
+    fix = d.fix
+    messages = [d.message] + ([fix.message] if fix is not None else [])
+    if any(r.path != path or _LINE_NUMBER.search(r.message) for r in d.related):
+        return None
+    if d.message.count(unpaired) != (fix.message.count(unpaired) if fix is not None else 0):
+        return None  # the note is not only the fix's (a snippet of the code says it)
+    named: list[int] = []
+    for message in messages:
+        if _LINE_NUMBER.search(pattern.sub("", message)):
+            return None  # a line number memlint cannot tell from the message's text
+        for m in pattern.finditer(message):
+            named.extend(int(n) for n in m.group(1).split(", "))
+    spots = [d.line, d.end_line, *(r.line for r in d.related), *named]
+    if d.noqa_lines[0]:
+        spots.extend(d.noqa_lines)
+    if fix is not None:
+        for e in fix.edits:
+            spots.extend((e.start_line, e.end_line))
+    new = {}
+    for line in set(spots):
+        target = moved_to(line)
+        if target is None:
+            return None
+        new[line] = target
+    order = sorted(new)
+    if any(new[a] >= new[b] for a, b in zip(order, order[1:])):
+        return None
+
+    def numbers(m: re.Match) -> str:
+        lines = ", ".join(str(new[int(n)]) for n in m.group(1).split(", "))
+        return m.group(0)[:m.start(1) - m.start(0)] + lines
+
+    return _relined(d, new.__getitem__, lambda message: pattern.sub(numbers, message))
+
+
 def _same(a, b) -> bool:
     """Equal, comparing chunks by identity (a chunk is its text and its parse)."""
     if isinstance(a, tuple) and isinstance(b, tuple):
@@ -877,14 +1005,20 @@ def _same(a, b) -> bool:
 def _move(d: Diagnostic, delta: int) -> Diagnostic:
     if delta == 0:
         return d
+    return _relined(d, lambda line: line + delta)
+
+
+def _relined(d: Diagnostic, to: Callable[[int], int],
+             message: Callable[[str], str] = lambda text: text) -> Diagnostic:
+    """`d` with each line it names at `to(line)` (and its messages' text through `message`)."""
     fix = d.fix
     if fix is not None:
-        fix = replace(fix, edits=tuple(replace(e, start_line=e.start_line + delta, end_line=e.end_line + delta)
-                                       for e in fix.edits))
+        fix = replace(fix, message=message(fix.message), edits=tuple(
+            replace(e, start_line=to(e.start_line), end_line=to(e.end_line)) for e in fix.edits))
     first_noqa, last_noqa = d.noqa_lines
     return replace(
-        d, line=d.line + delta, end_line=d.end_line + delta,
-        related=tuple(replace(r, line=r.line + delta) for r in d.related),
-        noqa_lines=(first_noqa + delta, last_noqa + delta) if first_noqa else d.noqa_lines,
+        d, line=to(d.line), end_line=to(d.end_line), message=message(d.message),
+        related=tuple(replace(r, line=to(r.line)) for r in d.related),
+        noqa_lines=(to(first_noqa), to(last_noqa)) if first_noqa else d.noqa_lines,
         fix=fix,
     )

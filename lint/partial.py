@@ -26,7 +26,9 @@ functions, return kinds) comes from the module's summary, which is built from
 statement raises `WholeModuleNeeded`, and the engine analyses the file again
 from a whole parse: the answer is always the one a whole parse gives
 (tests/test_partial.py compares both on the fixtures and on the benchmark
-corpora).
+corpora). One difference is by design: code Python accepts but libcst
+cannot parse (MEM000 "libcst cannot parse this file") no longer matters when
+it lies in a statement left out.
 """
 from __future__ import annotations
 
@@ -97,12 +99,26 @@ def _span(statement: ast.stmt) -> tuple[int, int]:
     return first, statement.end_lineno or statement.lineno
 
 
-def _kept_simple(statement: ast.stmt) -> bool:
+def _kept_simple(statement: ast.stmt, lines: list[str]) -> bool:
+    """Imports, and `NAME = "a string"` (a memory path constant, as libcst's
+    SimpleString: one literal, not an implicit concatenation)."""
     if isinstance(statement, (ast.Import, ast.ImportFrom)):
         return True
-    if isinstance(statement, (ast.Assign, ast.AnnAssign)):
-        return isinstance(statement.value, ast.Constant)
-    return False
+    if not isinstance(statement, (ast.Assign, ast.AnnAssign)):
+        return False
+    value = statement.value
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        return False
+    if value.lineno == value.end_lineno:
+        return True
+    # Over several lines: one triple-quoted literal, not `("a" "b")` over lines.
+    # (ast's columns count UTF-8 bytes.)
+    first = lines[value.lineno - 1].encode()[value.col_offset:].decode(errors="replace").lstrip("rRuU")
+    last = lines[(value.end_lineno or value.lineno) - 1].encode()[:value.end_col_offset].decode(errors="replace")
+    quote = first[:3]
+    return (quote in ('"""', "\'\'\'") and quote not in first[3:] and last.count(quote) == 1
+            and last.endswith(quote)
+            and all(quote not in lines[n] for n in range(value.lineno, (value.end_lineno or value.lineno) - 1)))
 
 
 def _calls_set(statement: ast.stmt) -> bool:
@@ -132,7 +148,8 @@ def blank_unread(text: str, tree: ast.Module, candidate_lines: Sequence[int],
     # memory object, a helper handing memory around): then every one is.
     inside = [(s.lineno, s.end_lineno or s.lineno) for s, c in zip(tree.body, candidates) if c]  # as libcst's ranges
     every_candidate = any(not any(a <= line <= b for a, b in inside) for line in hint_lines)
-    keep = [(c and (h or every_candidate)) or h or _kept_simple(s)
+    physical = physical_lines(text)
+    keep = [(c and (h or every_candidate)) or h or _kept_simple(s, physical)
             for s, c, h in zip(tree.body, candidates, hints)]
     # Statements sharing a line (`import a; x = f()`) are kept or blanked together.
     kept_lines = sorted({line for (first, last), k in zip(spans, keep) if k for line in (first, last)})
@@ -140,7 +157,7 @@ def blank_unread(text: str, tree: ast.Module, candidate_lines: Sequence[int],
                if not k and not _holds(kept_lines, first, last)]
     if not blanked:
         return None
-    lines = physical_lines(text)
+    lines = physical
     for first, last in blanked:
         lines[first - 1: last] = [""] * (min(last, len(lines)) - first + 1)
     class_names = frozenset(s.name for s in tree.body if isinstance(s, ast.ClassDef))

@@ -186,4 +186,4 @@ def normalize_names(module: cst.Module) -> None:
             if not node.value.isascii():
                 object.__setattr__(node, "value", unicodedata.normalize("NFKC", node.value))
             continue
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))

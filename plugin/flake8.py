@@ -11,19 +11,19 @@ configuration file above the checked file.
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import memlint
+from memlint.prefilter import CANDIDATE, is_candidate, memory_hints
 
 if TYPE_CHECKING:
     from memlint.config import Config
 
-# A file with no `.set(` cannot hold a memory write: flake8 runs every plugin
-# on every file, so such files cost a regular expression, not an import of
-# the engine (libcst, pydantic).
-_CANDIDATE = re.compile(r"\.\s*set\s*\(")
+# flake8 runs every plugin on every file: a file with no `.set(` costs a
+# regular expression (not even the configuration is read), one with a `.set(`
+# but no memory hint (`threading.Event().set()`) the configuration and the
+# engine's byte prefilter; only a candidate imports the engine (libcst).
 
 # flake8 decides what is selected and ignored, not memlint.
 _SELECTION_DEFAULTS = {"select": None, "ignore": (), "extend_select": (), "per_file_ignores": {}}
@@ -44,9 +44,11 @@ class MemlintChecker:
         # iterates run() would escape as a bare traceback.
         source = "".join(lines)
         self.diagnostics: list = []
-        if _CANDIDATE.search(source) is None:
+        if CANDIDATE.search(source) is None:
             return
         config = _config_for(str(Path(filename).resolve().parent))
+        if not is_candidate(source.encode("utf-8", "surrogatepass"), memory_hints(config)):
+            return
         self.diagnostics = memlint.lint_source(source, filename, config, apply_noqa=False)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:

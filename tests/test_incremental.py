@@ -19,6 +19,7 @@ FIXTURES = ROOT / "fixtures"
 sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
 
 import lsp_latency  # noqa: E402  (the benchmark's module and edits)
+from test_fix_rebuild import MODULE as REBUILT_READS  # noqa: E402  (fixes that add imports, rebuild reads)
 
 
 def settings_for(path: Path) -> Settings:
@@ -87,6 +88,27 @@ def test_the_benchmark_module_under_edits_matches_and_reanalyses_one_definition(
         assert module.last_reanalysed <= 1  # one definition at most per edit
 
 
+UNPAIRED_READS = '''\
+from uuid import uuid4
+import datetime
+
+
+def write(ctx):
+    ctx.short_term_memory.set("rid", uuid4())
+    ctx.short_term_memory.set("when", datetime.datetime.now())
+
+
+def other(ctx):
+    return 1
+
+
+def read(ctx):
+    rid = ctx.short_term_memory.get("rid")
+    print(rid)
+    when = ctx.short_term_memory.get("when")
+    return when
+'''
+
 CASES = {
     "decorators, semicolons and an indented comment after a body": '''\
 from flink_agents.api.runner_context import RunnerContext
@@ -149,6 +171,20 @@ def write(ctx):
 def read(ctx):
     return UUID(ctx.short_term_memory.get("rid"))
 ''',
+    # fixes whose edits and messages name lines of other chunks: imports, reads
+    "fixes that add imports and rebuild reads in other definitions": REBUILT_READS,
+    "fixes naming the lines of reads they cannot rewrite": UNPAIRED_READS,
+    "a dot ending a chunk and set( starting the next (one candidate across them)": '''\
+from uuid import uuid4
+
+LIMIT = 1  # a comment ending with a dot.
+
+set(uuid4())
+
+
+def f(ctx):
+    ctx.sensory_memory.set("k", uuid4())
+''',
 }
 
 
@@ -195,3 +231,27 @@ def test_a_second_buffer_finds_the_parses_warm(tmp_path: Path) -> None:
     same_as_check(second, text)
     assert [p.chunk for p in first.placed] == [p.chunk for p in second.placed]
     assert all(a.chunk is b.chunk for a, b in zip(first.placed[1:], second.placed[1:]))
+
+
+def test_fixes_naming_other_lines_move_with_them_when_lines_are_added_elsewhere(tmp_path: Path) -> None:
+    """A fix's message names the lines of reads in another definition: lines
+    added between the two move those lines, and the diagnostics follow them
+    without planning the fix again; anything else is planned again."""
+    path = tmp_path / "agent.py"
+    module = IncrementalModule(str(path), Settings.from_config(load_config(start=tmp_path)), path)
+    found = same_as_check(module, UNPAIRED_READS)
+    assert any("read: line 17" in d.message for d in found)
+    lines = UNPAIRED_READS.split("\n")
+    other = lines.index("def other(ctx):")
+    for added in (["", ""], ["# a comment"], ["x = 1", "", ""]):
+        edited = "\n".join(lines[:other] + added + lines[other:])
+        found = same_as_check(module, edited)
+        assert module.full_runs == 0 and module.last_replanned == 0
+        assert any(f"read: line {17 + len(added)}" in d.message for d in found)
+        same_as_check(module, UNPAIRED_READS)
+    # the reads move above the writes: the lines change order, planned again
+    write, read = lines.index("def write(ctx):"), lines.index("def read(ctx):")
+    swapped = "\n".join(lines[:write] + lines[read:] + ["", ""] + lines[write:read - 2]) + "\n"
+    same_as_check(module, swapped)
+    assert module.last_replanned >= 1
+    same_as_check(module, UNPAIRED_READS)

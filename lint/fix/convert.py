@@ -14,7 +14,7 @@ import libcst as cst
 
 from ..diagnostics import Edit
 from ..source import line_starts
-from ..syntax import dotted_name
+from ..syntax import child_nodes, dotted_name
 from ..types import DictOf, ListOf, Loc, Prim, Value
 
 FIXABLE = frozenset({"MEM101", "MEM102", "MEM103", "MEM104", "MEM105", "MEM106", "MEM201"})
@@ -276,6 +276,9 @@ def _fresh(base: str, taken: Iterable[str]) -> str:
 # -- the source: nodes at ranges, their parents, their text --------------------
 
 
+_WHITESPACE = (cst.BaseParenthesizableWhitespace, cst.Newline, cst.Comment, cst.EmptyLine, cst.TrailingWhitespace)
+
+
 class SourceMap:
     """Nodes of the parsed module by source range, their parents and text."""
 
@@ -366,20 +369,20 @@ class SourceMap:
 
     def _children(self, node: cst.CSTNode) -> tuple[list[tuple[int, int]], list[tuple[tuple[int, int], cst.CSTNode]]]:
         """The children of `node` that have a position, in source order, with
-        their start positions (for bisect) — computed once per node: libcst's
-        `children` visits them all on every access."""
+        their start positions (for bisect) — computed once per node (libcst's
+        `children` rebuilds them on every access; syntax.child_nodes reads fields)."""
         key = id(node)
         cached = self._child_cache.get(key)
         if cached is None:
-            ends: list[tuple[tuple[int, int], cst.CSTNode]] = []
-            starts: list[tuple[int, int]] = []
-            for child in node.children:
-                rng = self.positions.get(child)
-                if rng is None:
-                    continue
-                starts.append((rng.start.line, rng.start.column))  # type: ignore[attr-defined]
-                ends.append(((rng.end.line, rng.end.column), child))  # type: ignore[attr-defined]
-            cached = (starts, ends)
+            placed: list[tuple[tuple[int, int], tuple[int, int], cst.CSTNode]] = []
+            for child in child_nodes(node):
+                rng = None if isinstance(child, _WHITESPACE) else self.positions.get(child)
+                if rng is not None:
+                    placed.append(((rng.start.line, rng.start.column), (rng.end.line, rng.end.column), child))  # type: ignore
+            # Fields are not always in source order. Whitespace holds no node, and an
+            # empty one may be a shared object whose recorded position is another's.
+            placed.sort(key=lambda p: p[0])
+            cached = ([start for start, _, _ in placed], [(end, child) for _, end, child in placed])
             self._child_cache[key] = cached
             self._keep.append(node)  # ids stay valid while cached
         return cached

@@ -21,13 +21,17 @@ A path that is never read in the module is read somewhere memlint cannot see
 (another module, another job version), so a fix of it is unsafe.
 
 Reads are found with `ast` (about a tenth of a libcst parse), only for files
-that have a fix whose edits lie inside the call.
+that have a fix whose edits lie inside the call; a long-lived caller (the
+language server's lint/incremental.py) keeps them per run of top-level
+statements (ReadParts) and provides them (`provided_reads`).
 """
 from __future__ import annotations
 
 import ast
 import re
-from typing import Optional
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Callable, Iterator, Optional
 
 from ..summary import ast_dotted
 
@@ -43,7 +47,7 @@ def related_paths(a: str, b: str) -> bool:
 
 
 class Read:
-    def __init__(self, call: ast.Call, path: Optional[str], parents: dict[int, ast.AST]) -> None:
+    def __init__(self, call: ast.Call, path: Optional[str], parents) -> None:
         self.call = call
         self.path = path  # None: memlint cannot tell which path
         self.parents = parents
@@ -100,70 +104,155 @@ class ReadPaths:
         return any(part in self.read for part in _dot_prefixes_and_suffixes(path))
 
 
-class Reads:
-    def __init__(self, text: str, module, checker, memory_attributes: tuple[str, ...] = MEMORY_ATTRIBUTES) -> None:
-        self.reads: list[Read] = []
-        self.reads_everything = False
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            self.reads_everything = True
-            return
-        parents: dict[int, ast.AST] = {}
-        constants: dict[str, str] = {}
-        memory_names: set[str] = set()
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                parents[id(child)] = node
+class ReadParts:
+    """What `Reads` takes from the `ast` of whole top-level statements (a
+    module, or one of the runs of statements lint/incremental.py cuts it into),
+    found in one walk and holding no line number: a caller that keeps the
+    parts of unchanged statements builds the reads of an edited module from
+    them (`provided_reads`) without parsing or walking it again.
+
+    Memory names and reads are found in the order `ast.walk` meets them in the
+    whole module (breadth first: by depth, then by statement): each is kept
+    with its (depth, sequence) and `Reads` merges the parts in that order."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self._parents: Optional[dict[int, ast.AST]] = None
+        self.constants: dict[str, str] = {}
         for node in tree.body:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
-                        constants[target.id] = node.value.value
+                        self.constants[target.id] = node.value.value
             elif (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None
                   and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
-                constants[node.target.id] = node.value.value
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                if self._memory_expression(node.value, memory_names, memory_attributes):
+                self.constants[node.target.id] = node.value.value
+        # (depth, sequence, memory key of the value, names bound): a name is a
+        # memory name when the value is one (key True: always)
+        self.bindings: list[tuple[int, int, object, tuple[str, ...]]] = []
+        # (depth, sequence, call, method, memory key of the receiver, literal path, constant name)
+        self.calls: list[tuple] = []
+        level: list[ast.AST] = [tree]
+        depth = sequence = 0
+        while level:
+            below: list[ast.AST] = []
+            for node in level:
+                sequence += 1
+                below.extend(ast.iter_child_nodes(node))
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                    key = _memory_key(node.value)
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    for target in targets:
-                        dotted = ast_dotted(target)
-                        if dotted:
-                            memory_names.add(dotted)
-            elif isinstance(node, ast.arg) and node.annotation is not None:
-                annotation = ast.unparse(node.annotation) if hasattr(ast, "unparse") else ""
-                if "MemoryObject" in annotation:
-                    memory_names.add(node.arg)
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-                continue
-            method = node.func.attr
-            if method in READ_ALL_METHODS and self._memory_expression(node.func.value, memory_names, memory_attributes):
-                self.reads_everything = True
-            if method not in READ_METHODS or not node.args:
-                continue
-            argument = node.args[0]
-            path: Optional[str] = None
-            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                path = argument.value
-            elif isinstance(argument, ast.Name) and argument.id in constants:
-                path = constants[argument.id]
-            if path is None:
-                # `d.get(key)` on a dict is common; only memory receivers count.
-                if self._memory_expression(node.func.value, memory_names, memory_attributes):
-                    self.reads.append(Read(node, None, parents))
-                continue
-            self.reads.append(Read(node, path, parents))
+                    names = tuple(d for d in map(ast_dotted, targets) if d)
+                    if key is not None and names:
+                        self.bindings.append((depth, sequence, key, names))
+                elif isinstance(node, ast.arg) and node.annotation is not None:
+                    annotation = ast.unparse(node.annotation) if hasattr(ast, "unparse") else ""
+                    if "MemoryObject" in annotation:
+                        self.bindings.append((depth, sequence, True, (node.arg,)))
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    method = node.func.attr
+                    if method in READ_ALL_METHODS or (method in READ_METHODS and node.args):
+                        argument = node.args[0] if node.args else None
+                        literal = argument.value if isinstance(argument, ast.Constant) and isinstance(
+                            argument.value, str) else None
+                        name = argument.id if isinstance(argument, ast.Name) else None
+                        self.calls.append((depth, sequence, node, method, _memory_key(node.func.value), literal, name))
+            level = below
+            depth += 1
 
-    @staticmethod
-    def _memory_expression(node: ast.AST, names: set[str], attributes: tuple[str, ...]) -> bool:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "new_object":
-            return True
-        dotted = ast_dotted(node)
-        if dotted is None:
-            return False
-        return dotted.rsplit(".", 1)[-1] in attributes or dotted in names
+    @property
+    def parents(self) -> dict[int, ast.AST]:
+        """id(node) -> its parent (computed when a read's use is followed)."""
+        if self._parents is None:
+            self._parents = {id(child): node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
+        return self._parents
+
+
+def _memory_key(node: ast.AST) -> object:
+    """What decides whether `node` is a memory object: True (`x.new_object(...)`),
+    its dotted name (memory when it ends in a memory attribute or is a memory
+    name), or None (never)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "new_object":
+        return True
+    return ast_dotted(node)
+
+
+class _Parents:
+    """The parents of the nodes of several parts as one module's: a part's root
+    stands for the whole module (the parts' statements side by side)."""
+
+    def __init__(self, own: ReadParts, parts: list[ReadParts], whole: list) -> None:
+        self.own, self.parts, self.whole = own, parts, whole
+
+    def get(self, key: int, default=None):
+        parent = self.own.parents.get(key)
+        if parent is None:  # a use elsewhere in the module (a module-level name)
+            parent = next((p for p in (part.parents.get(key) for part in self.parts) if p is not None), None)
+        if parent is None:
+            return default
+        if isinstance(parent, ast.Module):
+            if not self.whole:
+                self.whole.append(self.parts[0].tree if len(self.parts) == 1 else ast.Module(
+                    body=[node for part in self.parts for node in part.tree.body], type_ignores=[]))
+            return self.whole[0]
+        return parent
+
+
+_PROVIDED: ContextVar[Optional[tuple[str, Callable[[], list[ReadParts]]]]] = ContextVar("memlint_reads", default=None)
+
+
+@contextmanager
+def provided_reads(text: str, parts: Callable[[], list[ReadParts]]) -> Iterator[None]:
+    """While in this block, `Reads(text, ...)` of this very text is built from
+    `parts()` (the ReadParts of its top-level statements in order, parsed from
+    the text or from text whose reads are the same) instead of parsing it."""
+    token = _PROVIDED.set((text, parts))
+    try:
+        yield
+    finally:
+        _PROVIDED.reset(token)
+
+
+class Reads:
+    def __init__(self, text: str, module, checker, memory_attributes: tuple[str, ...] = MEMORY_ATTRIBUTES) -> None:
+        self.reads: list[Read] = []
+        self.reads_everything = False
+        provided = _PROVIDED.get()
+        if provided is not None and (provided[0] is text or provided[0] == text):
+            parts = provided[1]()
+        else:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self.reads_everything = True
+                return
+            parts = [ReadParts(tree)]
+        constants: dict[str, str] = {}
+        for part in parts:
+            constants.update(part.constants)
+        memory_names: set[str] = set()
+
+        def memory(key: object) -> bool:
+            if key is True:
+                return True
+            return isinstance(key, str) and (key.rsplit(".", 1)[-1] in memory_attributes or key in memory_names)
+
+        for _, _, _, key, names in sorted((b[0], i, *b[1:]) for i, part in enumerate(parts) for b in part.bindings):
+            if memory(key):
+                memory_names.update(names)
+        whole: list = []
+        calls = sorted(((c[0], i, c[1]), c, part) for i, part in enumerate(parts) for c in part.calls)
+        for _, (_, _, node, method, receiver, literal, name), part in calls:
+            if method in READ_ALL_METHODS and memory(receiver):
+                self.reads_everything = True
+            if method not in READ_METHODS:
+                continue
+            path: Optional[str] = literal
+            if path is None and name is not None:
+                path = constants.get(name)
+            if path is None and not memory(receiver):
+                continue  # `d.get(key)` on a dict is common; only memory receivers count.
+            self.reads.append(Read(node, path, _Parents(part, parts, whole)))
 
     def of(self, path: str) -> list[Read]:
         return [r for r in self.reads if r.path is None or related_paths(r.path, path)]

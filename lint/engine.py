@@ -541,7 +541,7 @@ def check_files(paths: Sequence[str], settings: Settings, jobs: int = 1,
         except OSError:
             candidates.append(path)  # check_file reports it
             continue
-        if is_candidate(data, settings.hints) or (settings.apply_noqa and may_hold_noqa(data)):
+        if settings.needs_analysis(data):
             candidates.append(path)
             if jobs <= 1:
                 contents[path] = data

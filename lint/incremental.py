@@ -180,11 +180,11 @@ class _Chunk:
         """Positions of the nodes of statement `index`, lines relative to the chunk."""
         found = self.positions.get(index)
         if found is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider
+            from .positions import module_positions
 
             statement = self.statements[index]
             alone = template.with_changes(body=[statement], header=[], footer=[])
-            resolved = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+            resolved = module_positions(alone)
             own = resolved.get(statement)
             if own is None:
                 raise _Fallback("no position for a statement")

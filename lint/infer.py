@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence
 import libcst as cst
 
 from .index import Index, MEMORY_OBJECT
+from .prefilter import MEMORY_ATTRIBUTE_NAMES
 from .signatures import SignatureReader
 from .summary import FunctionSummary, ModuleSummary, TypeExpr
 from .syntax import dotted_name, string_value
@@ -41,7 +42,7 @@ from .types import (
     without_none,
 )
 
-MEMORY_ATTRIBUTES = ("sensory_memory", "short_term_memory")
+MEMORY_ATTRIBUTES = MEMORY_ATTRIBUTE_NAMES
 TRY_STAR = (cst.TryStar,) if hasattr(cst, "TryStar") else ()
 RUNNER_CONTEXT = "flink_agents.api.runner_context.RunnerContext"
 MEMORY_REF = "flink_agents.api.memory_reference.MemoryRef"

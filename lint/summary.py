@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from .prefilter import MEMORY_ATTRIBUTE_NAMES
+
 PythonVersion = tuple[int, int]
 RUNNING_VERSION: PythonVersion = (sys.version_info[0], sys.version_info[1])
 
@@ -465,7 +467,6 @@ def _merge_overloads(functions: list[FunctionSummary]) -> list[FunctionSummary]:
     return merged
 
 
-MEMORY_ATTRIBUTE_NAMES = ("sensory_memory", "short_term_memory")
 
 
 def _instance_attributes(node, summary: FunctionSummary) -> list[tuple[str, TypeExpr]]:

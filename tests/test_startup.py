@@ -169,11 +169,14 @@ def test_flake8_on_files_without_a_memory_write_does_not_import_the_engine(tmp_p
     assert heavy_among(modules, HEAVY + ENGINE) == []
 
 
-def test_the_prefilter_knows_the_memory_attributes_the_summaries_read() -> None:
-    from memlint import prefilter, summary
+def test_the_prefilter_hints_cover_the_memory_attributes_every_stage_reads() -> None:
+    from memlint import infer, prefilter, summary
+    from memlint.fix import readside, rebuild
 
-    assert prefilter.MEMORY_ATTRIBUTE_NAMES == summary.MEMORY_ATTRIBUTE_NAMES
-    assert all(name.encode() in prefilter.MEMORY_HINTS for name in summary.MEMORY_ATTRIBUTE_NAMES)
+    for names in (summary.MEMORY_ATTRIBUTE_NAMES, infer.MEMORY_ATTRIBUTES, readside.MEMORY_ATTRIBUTES,
+                  rebuild.MEMORY_ATTRIBUTES):
+        assert names == ("sensory_memory", "short_term_memory")
+        assert all(name.encode() in prefilter.MEMORY_HINTS for name in names)
 
 
 def test_required_version_loads_packaging_only_when_set(tmp_path: Path) -> None:

@@ -33,9 +33,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Callable, Iterator, Optional
 
+from ..prefilter import MEMORY_ATTRIBUTE_NAMES
 from ..summary import ast_dotted
 
-MEMORY_ATTRIBUTES = ("sensory_memory", "short_term_memory")
+MEMORY_ATTRIBUTES = MEMORY_ATTRIBUTE_NAMES
 READ_METHODS = ("get",)
 READ_ALL_METHODS = ("get_fields", "get_field_names")
 

@@ -139,16 +139,25 @@ class DiskCache:
         return hashlib.sha256(f"{settings_key}\0{display_path}\0".encode("utf-8", "surrogatepass")
                               + hashlib.sha256(data).digest()).hexdigest()
 
-    def get_result(self, key: str, resolved_as: Callable[[tuple[tuple[str, Optional[str]], ...]], bool]):
+    def get_result(self, key: str, resolved_as: Callable[[tuple[tuple[str, Optional[str]], ...]], bool],
+                   checked: Optional[dict[Dependency, bool]] = None):
         """The cached diagnostics, or None when absent or stale: a module read
         has changed, or a module name now resolves to another file (a new
-        module shadows the one read, or a missing one appeared)."""
+        module shadows the one read, or a missing one appeared). `checked`:
+        the dependencies already checked in this pass (many results read the
+        same modules)."""
         stored = self._load("results", key)
         if stored is None:
             return None
         diagnostics, dependencies, resolutions = stored
-        if not all(unchanged(dep) for dep in dependencies):
-            return None
+        for dep in dependencies:
+            ok = checked.get(dep) if checked is not None else None
+            if ok is None:
+                ok = unchanged(dep)
+                if checked is not None:
+                    checked[dep] = ok
+            if not ok:
+                return None
         if resolutions and not resolved_as(resolutions):
             return None
         return diagnostics

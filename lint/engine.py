@@ -34,12 +34,24 @@ PARTIAL_PARSING = os.environ.get("MEMLINT_WHOLE_PARSE", "") == ""
 
 
 _project_roots: dict[str, Optional[Path]] = {}
+_resolved_paths: dict[str, Path] = {}
+
+
+def _resolved(path: str) -> Path:
+    """Path(path).resolve(), once per path in a process (like the project roots)."""
+    found = _resolved_paths.get(path)
+    if found is None:
+        if len(_resolved_paths) > 65536:
+            _resolved_paths.clear()
+        found = _resolved_paths[path] = Path(path).resolve()
+        _resolved_paths[str(found)] = found
+    return found
 
 
 def project_root(path: Path, config: Config) -> Optional[Path]:
     if config.root:
         return Path(config.root)
-    folder = str(path.resolve().parent)
+    folder = str(_resolved(str(path)).parent)
     if folder not in _project_roots:
         _project_roots[folder] = next(
             (directory for directory in Path(folder, "x").parents
@@ -368,15 +380,17 @@ def code_fingerprint() -> str:
     return _fingerprint
 
 
-def _cached_result(cache, settings: Settings, display_path: str, data: bytes):
-    """(the result's key, its cached diagnostics or None when absent or stale)."""
-    key = cache.result_key(settings_key(settings, display_path), display_path, data)
-    return key, cache.get_result(key, lambda resolutions: _resolved_as(resolutions, display_path, settings))
+def _cached_result(cache, settings: Settings, display_path: str, data: bytes, checked: Optional[dict] = None):
+    """(the result's key, its cached diagnostics or None when absent or stale).
+    `checked`: the module files already validated in this pass."""
+    path = _resolved(display_path)
+    key = cache.result_key(settings_key(settings, display_path, path), display_path, data)
+    return key, cache.get_result(key, lambda resolutions: _resolved_as(resolutions, path, settings), checked)
 
 
-def settings_key(settings: Settings, display_path: str) -> str:
+def settings_key(settings: Settings, display_path: str, path: Optional[Path] = None) -> str:
     """Everything besides the file's text that decides its result."""
-    knowledge = knowledge_for(settings.config, Path(display_path).resolve())
+    knowledge = knowledge_for(settings.config, path or _resolved(display_path))
     memo = (id(settings), knowledge)
     found = _settings_keys.get(memo)
     if found is None:
@@ -390,15 +404,20 @@ def settings_key(settings: Settings, display_path: str) -> str:
 
 
 _resolutions_checked: dict[tuple, bool] = {}
+_roots_by_directory: dict[tuple[str, Optional[str]], tuple[str, ...]] = {}
 
 
-def _resolved_as(resolutions: tuple[tuple[str, Optional[str]], ...], display_path: str, settings: Settings) -> bool:
+def _resolved_as(resolutions: tuple[tuple[str, Optional[str]], ...], path: Path, settings: Settings) -> bool:
     """Does every module name a cached result used still resolve to the same
-    file (or still to none)? Asked once per run for the same names and roots."""
+    file (or still to none)? Asked once per run for the same names and roots.
+    `path` is the file's, resolved."""
     from .index import Index
 
-    path = Path(display_path).resolve()
-    _, roots, _ = import_roots(path, settings.config)
+    memo = (str(path.parent), settings.config.root)
+    roots = _roots_by_directory.get(memo)
+    if roots is None:
+        # The import roots depend on the directory only (module_name_for walks up from it).
+        roots = _roots_by_directory[memo] = import_roots(path, settings.config)[1]
     knowledge = knowledge_for(settings.config, path)
     key = (resolutions, roots, knowledge)
     if key not in _resolutions_checked:
@@ -505,6 +524,7 @@ def _cached_results(candidates: list[str], settings: Settings, contents: dict[st
     """Take the candidates whose results are cached (in this process, before
     any worker starts); the others are left to check."""
     left: list[str] = []
+    checked: dict = {}
     for path in candidates:
         file_settings = settings.for_file(path)
         cache = disk_cache(file_settings)
@@ -515,7 +535,7 @@ def _cached_results(candidates: list[str], settings: Settings, contents: dict[st
             except OSError:
                 left.append(path)
                 continue
-        _, hit = _cached_result(cache, file_settings, path, data)
+        _, hit = _cached_result(cache, file_settings, path, data, checked)
         if hit is None:
             left.append(path)
         else:

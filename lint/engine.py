@@ -3,7 +3,6 @@
 """
 from __future__ import annotations
 
-import bisect
 import gc
 import os
 import re
@@ -21,7 +20,8 @@ from .noqa import apply_noqa, find_noqa
 from .prefilter import (CANDIDATE, CANDIDATE_BYTES, MEMORY_ATTRIBUTE_NAMES, MEMORY_HINTS,  # noqa: F401
                         Settings, is_candidate, may_hold_noqa)
 from .rules import RULES
-from .source import DecodeProblem, decode, line_starts, read_bytes, split_lines
+from .source import (DecodeProblem, any_line_between, decode, line_in_spans, line_starts, matching_lines, read_bytes,
+                     split_lines)
 
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "memlint.toml", ".git")
 RECURSION_LIMIT = 20000
@@ -190,12 +190,6 @@ def _definition_spans(module, positions) -> list[tuple[int, int]]:
     return spans
 
 
-def _inside_definition(spans: list[tuple[int, int]], line: int) -> bool:
-    """Is `line` inside one of the (sorted, disjoint) definition spans?"""
-    i = bisect.bisect_right(spans, (line, float("inf"))) - 1
-    return i >= 0 and spans[i][0] <= line <= spans[i][1]
-
-
 def check_text(display_path: str, text: str, settings: Settings, fs_path: Optional[Path] = None,
                trace: Optional[list] = None) -> list[Diagnostic]:
     """All diagnostics of one module's text (noqa applied unless the settings say not).
@@ -241,9 +235,9 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
                                                      with_returned=not str(path).endswith(".pyi"))
                or empty_summary(name, str(path), is_package))
     starts = line_starts(scan)
-    candidate_lines = sorted({bisect.bisect_right(starts, m.start()) for m in CANDIDATE.finditer(scan)})
+    candidate_lines = matching_lines(CANDIDATE, scan, starts)
     hint_pattern = re.compile("|".join(re.escape(h.decode()) for h in settings.hints))
-    hint_lines = sorted({bisect.bisect_right(starts, m.start()) for m in hint_pattern.finditer(scan)})
+    hint_lines = matching_lines(hint_pattern, scan, starts)
     # libcst reads only the statements the analysis reads (see partial.py).
     blanked = blank_unread(text, tree, candidate_lines, hint_lines) if partial and tree is not None else None
     parsed_text = text if blanked is None else blanked.text
@@ -273,10 +267,7 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
 
     def spans(lines: list[int], node) -> bool:
         rng = positions.get(node)
-        if rng is None:
-            return False
-        i = bisect.bisect_left(lines, rng.start.line)
-        return i < len(lines) and lines[i] <= rng.end.line
+        return rng is not None and any_line_between(lines, rng.start.line, rng.end.line)
 
     def wanted(node) -> bool:
         return spans(candidate_lines, node)
@@ -285,7 +276,7 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     # and a memory hint (an attribute name, `MemoryObject`, `new_object`); a
     # hint at module level (a global memory object) makes every candidate count.
     definitions = _definition_spans(module, positions)
-    top_hints = [line for line in hint_lines if not _inside_definition(definitions, line)]
+    top_hints = [line for line in hint_lines if not line_in_spans(definitions, line)]
 
     def wanted_top(node) -> bool:
         return wanted(node) and (bool(top_hints) or spans(hint_lines, node))

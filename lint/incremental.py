@@ -45,7 +45,7 @@ from typing import Callable, Optional
 from .diagnostics import Diagnostic
 from .engine import CANDIDATE, Settings, check_text
 from .noqa import apply_noqa, find_noqa
-from .source import line_starts, split_lines
+from .source import any_line_between, line_starts, matching_lines, split_lines
 
 __all__ = ["IncrementalModule", "Cancelled", "forget_files"]
 
@@ -105,9 +105,7 @@ class _Chunk:
         """The lines (1-based, in the chunk) where a match of `pattern` starts."""
         found = self._matching.get(pattern)
         if found is None:
-            starts = line_starts(self.text)
-            found = self._matching[pattern] = sorted(
-                {bisect.bisect_right(starts, m.start()) for m in pattern.finditer(self.text)})
+            found = self._matching[pattern] = matching_lines(pattern, self.text)
         return found
 
     def read_parts(self):
@@ -597,7 +595,7 @@ class IncrementalModule:
 
         from .check import Checker
         from .index import SHARED_CACHE, Index
-        from .infer import FileContext, interpret_class, interpret_function
+        from .infer import FileContext, interpret_definitions
         from .summary import empty_summary, summarize_module
 
         placed = self._place(text)
@@ -641,14 +639,10 @@ class IncrementalModule:
         if any(p.chunk.lines_matching(_TRAILING_DOT) for p in placed[:-1]):
             # `.` at the end of a chunk, `set(` at the start of the next: one match across them
             starts = line_starts(text)
-            candidate_lines = sorted({bisect.bisect_right(starts, m.start()) for m in CANDIDATE.finditer(text)})
+            candidate_lines = matching_lines(CANDIDATE, text, starts)
         else:
             candidate_lines = [p.start - 1 + n for p in placed for n in p.chunk.lines_matching(CANDIDATE)]
         hint_lines = [p.start - 1 + n for p in placed for n in p.chunk.lines_matching(hint_pattern)]
-
-        def holds(lines: list[int], first: int, last: int) -> bool:
-            i = bisect.bisect_left(lines, first)
-            return i < len(lines) and lines[i] <= last
 
         # Positions, for the statements that hold a candidate line (as the
         # engine's), made absolute only for the chunks that need them now.
@@ -657,7 +651,7 @@ class IncrementalModule:
         for p in placed:
             chunk = p.chunk
             held = [i for i, (f, l, _) in enumerate(chunk.spans)
-                    if holds(candidate_lines, p.start + f - 1, p.start + l - 1)]
+                    if any_line_between(candidate_lines, p.start + f - 1, p.start + l - 1)]
             if not held:
                 continue
             candidates[id(chunk)] = held
@@ -698,7 +692,7 @@ class IncrementalModule:
 
         def wanted(node) -> bool:
             rng = positions.get(node)
-            return rng is not None and holds(candidate_lines, rng.start.line, rng.end.line)
+            return rng is not None and any_line_between(candidate_lines, rng.start.line, rng.end.line)
 
         def wanted_top(node) -> bool:
             if not wanted(node):
@@ -706,7 +700,7 @@ class IncrementalModule:
             if top_hints:
                 return True
             rng = positions[node]
-            return holds(hint_lines, rng.start.line, rng.end.line)
+            return any_line_between(hint_lines, rng.start.line, rng.end.line)
 
         context_key = (self.summary_generation, top_hints, _generation)
         reanalysed = 0
@@ -732,15 +726,8 @@ class IncrementalModule:
             positions = absolute_positions(p)
             ctx = FileContext(index=index, module=summary, positions=positions,
                               memory_attributes=self.settings.memory_attributes)
-            for statement in chunk.statements:
-                if isinstance(statement, cst.FunctionDef):
-                    if wanted_top(statement):
-                        interpret_function(ctx, statement, {}, wanted, None)
-                elif isinstance(statement, cst.ClassDef):
-                    if wanted_top(statement):
-                        interpret_class(ctx, statement, wanted)
-                elif wanted_top(statement):
-                    raise _Fallback("a memory write in module-level code")
+            if interpret_definitions(ctx, chunk.statements, wanted_top, wanted):
+                raise _Fallback("a memory write in module-level code")
             result.writes = list(ctx.writes.values())
             result.key = context_key
             writes.extend(result.writes)

@@ -1565,8 +1565,27 @@ def interpret_module(ctx: FileContext, module: cst.Module, wanted_top: Callable[
                      wanted: Callable[[cst.CSTNode], bool]) -> list[MemoryWrite]:
     """Interpret every top-level definition (and top-level code) that `wanted_top`
     selects; inside them, every nested definition that `wanted` selects."""
-    top_level: list[cst.BaseStatement] = []
-    for statement in module.body:
+    code = {id(statement) for statement in interpret_definitions(ctx, module.body, wanted_top, wanted)}
+    if code:
+        # Module-level code runs in order, with the imports and assignments before it.
+        interpreter = Interpreter(ctx, {}, wanted, None)
+        for statement in module.body:
+            if interpreter.env is None:
+                break
+            if id(statement) in code or (isinstance(statement, cst.SimpleStatementLine) and any(
+                    isinstance(s, (cst.Import, cst.ImportFrom, cst.Assign, cst.AnnAssign)) for s in statement.body)):
+                interpreter.statement(statement)
+    return sorted(ctx.writes.values(), key=lambda w: (w.call_loc.line, w.call_loc.column))
+
+
+def interpret_definitions(ctx: FileContext, statements: Sequence[cst.BaseStatement],
+                          wanted_top: Callable[[cst.CSTNode], bool],
+                          wanted: Callable[[cst.CSTNode], bool]) -> list[cst.BaseStatement]:
+    """Interpret the top-level functions and classes among `statements` that
+    `wanted_top` selects; return the other statements it selects (module-level
+    code, which only a whole module can interpret)."""
+    code: list[cst.BaseStatement] = []
+    for statement in statements:
         if isinstance(statement, cst.FunctionDef):
             if wanted_top(statement):
                 interpret_function(ctx, statement, {}, wanted, None)
@@ -1574,20 +1593,9 @@ def interpret_module(ctx: FileContext, module: cst.Module, wanted_top: Callable[
             if wanted_top(statement):
                 interpret_class(ctx, statement, wanted)
         elif wanted_top(statement):
-            top_level.append(statement)
-        elif isinstance(statement, cst.SimpleStatementLine) and any(
-                isinstance(s, (cst.Import, cst.ImportFrom, cst.Assign, cst.AnnAssign)) for s in statement.body):
-            top_level.append(statement)
-    if any(wanted_top(s) for s in top_level):
-        interpreter = Interpreter(ctx, {}, wanted, None)
-        for statement in top_level:
-            if interpreter.env is None:
-                break
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                continue
-            interpreter.statement(statement)
-    return sorted(ctx.writes.values(), key=lambda w: (w.call_loc.line, w.call_loc.column))
+            code.append(statement)
+    return code
 
 
-__all__ = ["FileContext", "MemoryWrite", "interpret_module", "iter_item"]
+__all__ = ["FileContext", "MemoryWrite", "interpret_definitions", "interpret_module", "iter_item"]
 _unused: Iterable = (builtins,)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Optional, Sequence
 
-from .source import physical_lines
+from .source import any_line_between, line_in_spans, physical_lines
 
 __all__ = ["Partial", "WholeModuleNeeded", "blank_unread"]
 
@@ -71,8 +71,7 @@ class Partial:
         return tuple(first - removed for (first, _), removed in zip(self.blanked, self._removed_before))
 
     def is_blanked(self, line: int) -> bool:
-        i = bisect.bisect_right(self.blanked, (line, float("inf"))) - 1
-        return i >= 0 and self.blanked[i][0] <= line <= self.blanked[i][1]
+        return line_in_spans(self.blanked, line)
 
     def parsed_line(self, line: int) -> int:
         """The parsed line of a file line that was kept."""
@@ -127,20 +126,15 @@ def _calls_set(statement: ast.stmt) -> bool:
                for node in ast.walk(statement))
 
 
-def _holds(lines: Sequence[int], first: int, last: int) -> bool:
-    i = bisect.bisect_left(lines, first)
-    return i < len(lines) and lines[i] <= last
-
-
 def blank_unread(text: str, tree: ast.Module, candidate_lines: Sequence[int],
                  hint_lines: Sequence[int]) -> Optional[Partial]:
     """The partial text for `tree` (Python's parse of `text`), or None when
     nothing can be left out. The line lists are sorted."""
     spans = [_span(statement) for statement in tree.body]
-    candidates = [_holds(candidate_lines, first, last) and (isinstance(statement, _COMPOUND_DEFINITIONS)
+    candidates = [any_line_between(candidate_lines, first, last) and (isinstance(statement, _COMPOUND_DEFINITIONS)
                                                             or _calls_set(statement))
                   for statement, (first, last) in zip(tree.body, spans)]
-    hints = [_holds(hint_lines, first, last) for first, last in spans]
+    hints = [any_line_between(hint_lines, first, last) for first, last in spans]
     if any(c and not isinstance(s, _COMPOUND_DEFINITIONS) for s, c in zip(tree.body, candidates)):
         return None  # module-level code writes memory: it is read statement by statement
     # A definition with a candidate is interpreted when it holds a memory hint,
@@ -154,7 +148,7 @@ def blank_unread(text: str, tree: ast.Module, candidate_lines: Sequence[int],
     # Statements sharing a line (`import a; x = f()`) are kept or blanked together.
     kept_lines = sorted({line for (first, last), k in zip(spans, keep) if k for line in (first, last)})
     blanked = [(first, last) for (first, last), k in zip(spans, keep)
-               if not k and not _holds(kept_lines, first, last)]
+               if not k and not any_line_between(kept_lines, first, last)]
     if not blanked:
         return None
     lines = physical

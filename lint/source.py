@@ -3,6 +3,7 @@ newline style, so a fix can write the file back byte-for-byte the same apart
 from its edits."""
 from __future__ import annotations
 
+import bisect
 import codecs
 import errno
 import io
@@ -11,6 +12,7 @@ import re
 import stat
 import tokenize
 from dataclasses import dataclass
+from typing import Optional, Sequence
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,25 @@ def line_starts(text: str) -> list[int]:
     Python's tokenizer sees them (str.splitlines also breaks at form feeds,
     \\x85, \\u2028, ...)."""
     return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
+
+
+def matching_lines(pattern: "re.Pattern[str]", text: str, starts: Optional[list[int]] = None) -> list[int]:
+    """The lines (1-based, sorted, once each) where a match of `pattern` starts;
+    `starts`: the text's line_starts, when the caller has them."""
+    starts = line_starts(text) if starts is None else starts
+    return sorted({bisect.bisect_right(starts, m.start()) for m in pattern.finditer(text)})
+
+
+def any_line_between(lines: list[int], first: int, last: int) -> bool:
+    """Does the sorted list `lines` hold a line in first..last?"""
+    i = bisect.bisect_left(lines, first)
+    return i < len(lines) and lines[i] <= last
+
+
+def line_in_spans(spans: Sequence[tuple[int, int]], line: int) -> bool:
+    """Is `line` inside one of the sorted, disjoint (first, last) spans?"""
+    i = bisect.bisect_right(spans, (line, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= line <= spans[i][1]
 
 
 def split_lines(text: str) -> list[str]:

@@ -202,12 +202,12 @@ def check_text(display_path: str, text: str, settings: Settings, fs_path: Option
 
 
 def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional[Path],
-             enabled: frozenset[str], trace: Optional[list] = None, partial: Optional[bool] = None
+             enabled: frozenset[str], trace: Optional[list] = None, partial_parsing: Optional[bool] = None
              ) -> list[Diagnostic]:
     from .syntax import nfkc
 
-    if partial is None:
-        partial = PARTIAL_PARSING
+    if partial_parsing is None:
+        partial_parsing = PARTIAL_PARSING
 
     scan = nfkc(text)  # identifiers as Python reads them (same lines as text)
     if CANDIDATE.search(scan) is None or not any(h.decode() in scan for h in settings.hints):
@@ -239,15 +239,15 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     hint_pattern = re.compile("|".join(re.escape(h.decode()) for h in settings.hints))
     hint_lines = matching_lines(hint_pattern, scan, starts)
     # libcst reads only the statements the analysis reads (see partial.py).
-    blanked = blank_unread(text, tree, candidate_lines, hint_lines) if partial and tree is not None else None
-    parsed_text = text if blanked is None else blanked.text
+    partial = blank_unread(text, tree, candidate_lines, hint_lines) if partial_parsing and tree is not None else None
+    parsed_text = text if partial is None else partial.text
     # Let the tree go before libcst allocates its millions of nodes: kept
     # alive, the garbage collector would scan it on every collection.
     tree = None
     try:
         module = cst.parse_module(parsed_text)
     except cst.ParserSyntaxError as exc:
-        return [_parse_failure(display_path, text, exc, None if blanked is None else blanked.file_line)]
+        return [_parse_failure(display_path, text, exc, None if partial is None else partial.file_line)]
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to parse")]
     index = Index(roots, SHARED_CACHE, settings.config.memory_types, knowledge)
@@ -256,8 +256,8 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
         trace.append(index)
 
     try:
-        positions = (positions_for(module, text, candidate_lines) if blanked is None
-                     else blanked.positions(module, candidate_lines))
+        positions = (positions_for(module, text, candidate_lines) if partial is None
+                     else partial.positions(module, candidate_lines))
     except RecursionError:
         return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
     if scan is not text and scan != text:
@@ -293,11 +293,11 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     # nodes and their positions); nothing else in the pipeline changes.
     try:
         return checker.diagnostics(display_path, writes, lines, enabled, text=text, module=module,
-                                   positions=positions, partial=blanked)
+                                   positions=positions, partial=partial)
     except WholeModuleNeeded:
         if trace is not None:
             trace.clear()
-        return _analyze(display_path, text, settings, fs_path, enabled, trace, partial=False)
+        return _analyze(display_path, text, settings, fs_path, enabled, trace, partial_parsing=False)
 
 
 def check_file(display_path: str, settings: Settings, data: Optional[bytes] = None) -> list[Diagnostic]:

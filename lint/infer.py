@@ -42,7 +42,6 @@ from .types import (
     without_none,
 )
 
-MEMORY_ATTRIBUTES = MEMORY_ATTRIBUTE_NAMES
 TRY_STAR = (cst.TryStar,) if hasattr(cst, "TryStar") else ()
 RUNNER_CONTEXT = "flink_agents.api.runner_context.RunnerContext"
 MEMORY_REF = "flink_agents.api.memory_reference.MemoryRef"
@@ -76,7 +75,7 @@ class FileContext:
     index: Index
     module: ModuleSummary
     positions: Mapping[cst.CSTNode, object]
-    memory_attributes: tuple[str, ...] = MEMORY_ATTRIBUTES
+    memory_attributes: tuple[str, ...] = MEMORY_ATTRIBUTE_NAMES
     writes: dict[int, MemoryWrite] = field(default_factory=dict)
     # Return kinds of unannotated functions (None while being computed) and
     # the functions being computed now (recursion guard, bounded depth).
@@ -767,7 +766,7 @@ class Interpreter:
         # The attribute names of RunnerContext stand for memory only where the
         # receiver's class is not known to be some other class.
         # Configured attribute names always do.
-        if attr in self.ctx.memory_attributes and (attr not in MEMORY_ATTRIBUTES or category == "unknown"
+        if attr in self.ctx.memory_attributes and (attr not in MEMORY_ATTRIBUTE_NAMES or category == "unknown"
                                                    or RUNNER_CONTEXT in self.index.mro(qualname)):
             return Inst(MEMORY_OBJECT)
         if category in ("model",) and attr in ("model_dump", "model_dump_json", "model_copy", "dict", "json", "copy"):

@@ -171,12 +171,12 @@ def test_flake8_on_files_without_a_memory_write_does_not_import_the_engine(tmp_p
 
 def test_the_prefilter_hints_cover_the_memory_attributes_every_stage_reads() -> None:
     from memlint import infer, prefilter, summary
-    from memlint.fix import readside, rebuild
+    from memlint.fix import readside
 
-    for names in (summary.MEMORY_ATTRIBUTE_NAMES, infer.MEMORY_ATTRIBUTES, readside.MEMORY_ATTRIBUTES,
-                  rebuild.MEMORY_ATTRIBUTES):
-        assert names == ("sensory_memory", "short_term_memory")
-        assert all(name.encode() in prefilter.MEMORY_HINTS for name in names)
+    assert prefilter.MEMORY_ATTRIBUTE_NAMES == ("sensory_memory", "short_term_memory")
+    assert all(name.encode() in prefilter.MEMORY_HINTS for name in prefilter.MEMORY_ATTRIBUTE_NAMES)
+    for stage in (summary, infer, readside):  # every stage reads the prefilter's names, not a copy
+        assert stage.MEMORY_ATTRIBUTE_NAMES is prefilter.MEMORY_ATTRIBUTE_NAMES
 
 
 def test_required_version_loads_packaging_only_when_set(tmp_path: Path) -> None:

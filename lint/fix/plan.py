@@ -51,9 +51,9 @@ class Planner:
         self.source = SourceMap(text, module, positions)
         self.renderer = Renderer(self.source)
         self.writes = writes
-        from ..infer import MEMORY_ATTRIBUTES
+        from ..prefilter import MEMORY_ATTRIBUTE_NAMES
 
-        self.memory_attributes = MEMORY_ATTRIBUTES
+        self.memory_attributes = MEMORY_ATTRIBUTE_NAMES
         self._uses_cache: dict[int, dict[str, _Uses]] = {}
         self._keep: list[cst.CSTNode] = []  # ids in the caches stay valid
 

@@ -36,7 +36,6 @@ from typing import Callable, Iterator, Optional
 from ..prefilter import MEMORY_ATTRIBUTE_NAMES
 from ..summary import ast_dotted
 
-MEMORY_ATTRIBUTES = MEMORY_ATTRIBUTE_NAMES
 READ_METHODS = ("get",)
 READ_ALL_METHODS = ("get_fields", "get_field_names")
 
@@ -215,7 +214,7 @@ def provided_reads(text: str, parts: Callable[[], list[ReadParts]]) -> Iterator[
 
 
 class Reads:
-    def __init__(self, text: str, module, checker, memory_attributes: tuple[str, ...] = MEMORY_ATTRIBUTES) -> None:
+    def __init__(self, text: str, module, checker, memory_attributes: tuple[str, ...] = MEMORY_ATTRIBUTE_NAMES) -> None:
         self.reads: list[Read] = []
         self.reads_everything = False
         provided = _PROVIDED.get()

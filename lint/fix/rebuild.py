@@ -31,12 +31,10 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from ..diagnostics import Edit
-from ..prefilter import MEMORY_ATTRIBUTE_NAMES
 from ..source import physical_lines
 from ..syntax import dotted_name
 from .convert import Conv, Plan, SourceMap, _fresh
 
-MEMORY_ATTRIBUTES = MEMORY_ATTRIBUTE_NAMES
 ENTRY_TAKERS = ("pop", "get")
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from lsp_frames import frame, read_messages
+
 # MEMLINT_LSP_TEST_SERVER="python other_lsp.py" runs these tests against another build.
 SERVER = os.environ.get("MEMLINT_LSP_TEST_SERVER", "").split() or [sys.executable, "-m", "memlint", "lsp"]
 TIMEOUT = float(os.environ.get("MEMLINT_LSP_TEST_TIMEOUT", "60"))
@@ -30,11 +32,6 @@ VIOLATING = AGENT.format(value="uuid4()").replace(
     "from flink_agents", "from uuid import uuid4\nfrom flink_agents"
 )
 FLAGGED_LINE = 5  # 0-based line of the set() call in VIOLATING
-
-
-def frame(payload: Any) -> bytes:
-    body = json.dumps(payload).encode("utf-8")
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
 class RawClient:
@@ -58,21 +55,10 @@ class RawClient:
             self.stderr.append(line)
 
     def _read(self) -> None:
-        stream = self.process.stdout
-        assert stream is not None
-        while True:
-            length = None
-            while True:
-                line = stream.readline()
-                if not line:
-                    return
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-                elif line in (b"\r\n", b"\n") and length is not None:
-                    break
-            body = stream.read(length)
+        assert self.process.stdout is not None
+        for message in read_messages(self.process.stdout):
             with self.lock:
-                self.messages.append(json.loads(body))
+                self.messages.append(message)
                 self.lock.notify_all()
 
     def send(self, data: bytes) -> None:

@@ -39,6 +39,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from lsp_frames import frame, read_messages  # noqa: E402  (tests/lsp_frames.py)
+
 HEADER = '''"""A large agent module (generated for memlint's LSP latency benchmark)."""
 from __future__ import annotations
 
@@ -188,19 +191,8 @@ class Client:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        stream = self.process.stdout
-        assert stream is not None
-        while True:
-            length = None
-            while True:
-                line = stream.readline()
-                if not line:
-                    return
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-                elif line.strip() == b"" and length is not None:
-                    break
-            message = json.loads(stream.read(length))
+        assert self.process.stdout is not None
+        for message in read_messages(self.process.stdout):
             now = time.perf_counter()
             with self.cond:
                 if message.get("method") == "textDocument/publishDiagnostics":
@@ -211,9 +203,8 @@ class Client:
                 self.cond.notify_all()
 
     def send(self, payload: dict) -> None:
-        body = json.dumps(payload).encode()
         assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.write(frame(payload))
         self.process.stdin.flush()
 
     def wait(self, predicate, timeout: float = 120.0):

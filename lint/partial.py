@@ -88,7 +88,7 @@ class Partial:
         return positions_for(module, self.text, parsed, self.file_line)
 
 
-_COMPOUND_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def _span(statement: ast.stmt) -> tuple[int, int]:
@@ -131,17 +131,17 @@ def blank_unread(text: str, tree: ast.Module, candidate_lines: Sequence[int],
     """The partial text for `tree` (Python's parse of `text`), or None when
     nothing can be left out. The line lists are sorted."""
     spans = [_span(statement) for statement in tree.body]
-    candidates = [any_line_between(candidate_lines, first, last) and (isinstance(statement, _COMPOUND_DEFINITIONS)
-                                                            or _calls_set(statement))
+    candidates = [any_line_between(candidate_lines, first, last)
+                  and (isinstance(statement, _DEFINITIONS) or _calls_set(statement))
                   for statement, (first, last) in zip(tree.body, spans)]
     hints = [any_line_between(hint_lines, first, last) for first, last in spans]
-    if any(c and not isinstance(s, _COMPOUND_DEFINITIONS) for s, c in zip(tree.body, candidates)):
+    if any(c and not isinstance(s, _DEFINITIONS) for s, c in zip(tree.body, candidates)):
         return None  # module-level code writes memory: it is read statement by statement
     # A definition with a candidate is interpreted when it holds a memory hint,
     # or when a hint lies outside every such definition (engine.py: a global
     # memory object, a helper handing memory around): then every one is.
     inside = [(s.lineno, s.end_lineno or s.lineno) for s, c in zip(tree.body, candidates) if c]  # as libcst's ranges
-    every_candidate = any(not any(a <= line <= b for a, b in inside) for line in hint_lines)
+    every_candidate = any(not line_in_spans(inside, line) for line in hint_lines)
     physical = physical_lines(text)
     keep = [(c and (h or every_candidate)) or h or _kept_simple(s, physical)
             for s, c, h in zip(tree.body, candidates, hints)]
@@ -151,8 +151,7 @@ def blank_unread(text: str, tree: ast.Module, candidate_lines: Sequence[int],
                if not k and not any_line_between(kept_lines, first, last)]
     if not blanked:
         return None
-    lines = physical
     for first, last in blanked:
-        lines[first - 1: last] = [""] * (min(last, len(lines)) - first + 1)
+        physical[first - 1: last] = [""] * (min(last, len(physical)) - first + 1)
     class_names = frozenset(s.name for s in tree.body if isinstance(s, ast.ClassDef))
-    return Partial("".join(lines), tuple(blanked), class_names)
+    return Partial("".join(physical), tuple(blanked), class_names)

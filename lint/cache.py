@@ -27,11 +27,10 @@ import hashlib
 import os
 import pickle
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, NamedTuple, Optional, Sequence
 
-FORMAT = 1  # bump when the pickled shapes change
+FORMAT = 2  # bump when the pickled shapes change
 MAX_RESULT_ENTRIES = 50_000
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by memlint.\n"
@@ -42,9 +41,9 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True)
-class Dependency:
-    """A module file an analysis read, as it was then."""
+class Dependency(NamedTuple):
+    """A module file an analysis read, as it was then (a tuple: a warm run
+    hashes thousands of them)."""
 
     path: str
     size: int
@@ -91,7 +90,9 @@ class DiskCache:
     def __init__(self, directory: Path, version: str) -> None:
         self.directory = Path(directory)
         self.base = self.directory / version
+        self._base = str(self.base)
         self._prepared = False
+        self.written = 0  # entries this process stored: prune() has nothing to do without
 
     # -- files -------------------------------------------------------------------
 
@@ -109,8 +110,8 @@ class DiskCache:
         self._prepared = True
         return True
 
-    def _entry(self, kind: str, key: str) -> Path:
-        return self.base / kind / key[:2] / f"{key}.pickle"
+    def _entry(self, kind: str, key: str) -> str:
+        return os.path.join(self._base, kind, key[:2], key + ".pickle")
 
     def _load(self, kind: str, key: str):
         try:
@@ -126,10 +127,11 @@ class DiskCache:
     def _store(self, kind: str, key: str, value) -> None:
         if not self._prepare():
             return
-        path = self._entry(kind, key)
+        path = Path(self._entry(kind, key))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(path, pickle.dumps((FORMAT, key, value), protocol=pickle.HIGHEST_PROTOCOL))
+            self.written += 1
         except (OSError, pickle.PicklingError, RecursionError):
             pass  # a cache that cannot be written only costs time
 
@@ -191,6 +193,8 @@ class DiskCache:
 
     def prune(self, limit: int = MAX_RESULT_ENTRIES) -> None:
         """Keep at most `limit` result entries (and as many summaries), oldest removed first."""
+        if not self.written:
+            return
         for kind in ("results", "summaries"):
             entries: list[tuple[float, str]] = []
             try:

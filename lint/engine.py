@@ -35,15 +35,27 @@ PARTIAL_PARSING = os.environ.get("MEMLINT_WHOLE_PARSE", "") == ""
 
 _project_roots: dict[str, Optional[Path]] = {}
 _resolved_paths: dict[str, Path] = {}
+_real_directories: dict[str, str] = {}
 
 
 def _resolved(path: str) -> Path:
-    """Path(path).resolve(), once per path in a process (like the project roots)."""
+    """Path(path).resolve(), once per path in a process (like the project
+    roots); a directory's real path is found once for all its files."""
     found = _resolved_paths.get(path)
     if found is None:
         if len(_resolved_paths) > 65536:
             _resolved_paths.clear()
-        found = _resolved_paths[path] = Path(path).resolve()
+            _real_directories.clear()
+        if os.path.islink(path):
+            real = os.path.realpath(path)
+        else:
+            directory, name = os.path.split(path)
+            directory = directory or "."
+            real_directory = _real_directories.get(directory)
+            if real_directory is None:
+                real_directory = _real_directories[directory] = os.path.realpath(directory)
+            real = os.path.join(real_directory, name)
+        found = _resolved_paths[path] = Path(real)
         _resolved_paths[str(found)] = found
     return found
 
@@ -61,7 +73,7 @@ def project_root(path: Path, config: Config) -> Optional[Path]:
 
 def import_roots(path: Path, config: Config) -> tuple[str, tuple[str, ...], bool]:
     """(module name, import roots, is_package) for a file."""
-    from .index import module_name_for
+    from .locate import module_name_for
 
     name, own_root, is_package = module_name_for(path)
     roots: list[str] = [str(own_root)]
@@ -300,7 +312,10 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
         return _analyze(display_path, text, settings, fs_path, enabled, trace, partial_parsing=False)
 
 
-def check_file(display_path: str, settings: Settings, data: Optional[bytes] = None) -> list[Diagnostic]:
+def check_file(display_path: str, settings: Settings, data: Optional[bytes] = None,
+               looked_up: bool = False) -> list[Diagnostic]:
+    """The diagnostics of one file. `looked_up`: the on-disk cache was already
+    asked for this file in this pass, and missed."""
     settings = settings.for_file(display_path)
     if data is None:
         try:
@@ -319,9 +334,12 @@ def check_file(display_path: str, settings: Settings, data: Optional[bytes] = No
     cache = disk_cache(settings)
     if cache is None:
         return check_text(display_path, source.text, settings)
-    key, hit = _cached_result(cache, settings, display_path, data)
+    key, hit = _cached_result(cache, settings, display_path, data, lookup=not looked_up)
     if hit is not None:
         return hit
+    from .index import SHARED_CACHE
+
+    SHARED_CACHE.disk = cache  # the summaries of the modules it reads are cached there too
     trace: list = []
     diagnostics = check_text(display_path, source.text, settings, trace=trace)
     cache.put_result(key, diagnostics, trace[0].resolutions() if trace else ())
@@ -342,11 +360,9 @@ def disk_cache(settings: Settings):
     if cache is None:
         from . import __version__
         from .cache import DiskCache
-        from .index import SHARED_CACHE
 
         cache = DiskCache(Path(settings.cache_dir), f"{__version__}-{code_fingerprint()}")
         _disk_caches[settings.cache_dir] = cache
-        SHARED_CACHE.disk = cache
     return cache
 
 
@@ -361,27 +377,37 @@ def code_fingerprint() -> str:
     if _fingerprint is None:
         import hashlib
 
-        package = Path(__file__).resolve().parent
-        digest = hashlib.sha256()
-        for path in sorted(package.rglob("*")):
-            if path.suffix in (".py", ".pyi"):
-                status = path.stat()
-                digest.update(f"{path.relative_to(package)}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
-        _fingerprint = digest.hexdigest()[:16]
+        package = os.path.dirname(os.path.realpath(__file__))
+        lines = []
+        for folder, directories, names in os.walk(package):
+            directories[:] = [d for d in directories if d != "__pycache__"]
+            for name in names:
+                if name.endswith((".py", ".pyi")):
+                    path = os.path.join(folder, name)
+                    status = os.stat(path)
+                    lines.append(f"{os.path.relpath(path, package)}\0{status.st_size}\0{status.st_mtime_ns}\n")
+        _fingerprint = hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()[:16]
     return _fingerprint
 
 
-def _cached_result(cache, settings: Settings, display_path: str, data: bytes, checked: Optional[dict] = None):
-    """(the result's key, its cached diagnostics or None when absent or stale).
-    `checked`: the module files already validated in this pass."""
+def _cached_result(cache, settings: Settings, display_path: str, data: bytes, checked: Optional[dict] = None,
+                   lookup: bool = True):
+    """(the result's key, its cached diagnostics or None when absent or stale;
+    always None without `lookup`). `checked`: the module files already
+    validated in this pass."""
     path = _resolved(display_path)
-    key = cache.result_key(settings_key(settings, display_path, path), display_path, data)
-    return key, cache.get_result(key, lambda resolutions: _resolved_as(resolutions, path, settings), checked)
+    knowledge = knowledge_for(settings.config, path)
+    key = cache.result_key(settings_key(settings, display_path, path, knowledge), display_path, data)
+    if not lookup:
+        return key, None
+    return key, cache.get_result(key, lambda resolutions: _resolved_as(resolutions, path, settings, knowledge),
+                                 checked)
 
 
-def settings_key(settings: Settings, display_path: str, path: Optional[Path] = None) -> str:
+def settings_key(settings: Settings, display_path: str, path: Optional[Path] = None, knowledge=None) -> str:
     """Everything besides the file's text that decides its result."""
-    knowledge = knowledge_for(settings.config, path or _resolved(display_path))
+    if knowledge is None:
+        knowledge = knowledge_for(settings.config, path or _resolved(display_path))
     memo = (id(settings), knowledge)
     found = _settings_keys.get(memo)
     if found is None:
@@ -394,29 +420,42 @@ def settings_key(settings: Settings, display_path: str, path: Optional[Path] = N
     return found
 
 
-_resolutions_checked: dict[tuple, bool] = {}
+# What one pass over the files (check_files) has already asked the file
+# system; forgotten when the next pass starts, so that a long-lived caller
+# (the API, a watcher) sees modules created between passes.
+_located: dict[tuple, dict[str, Optional[str]]] = {}  # (roots, knowledge) -> name -> path
 _roots_by_directory: dict[tuple[str, Optional[str]], tuple[str, ...]] = {}
 
 
-def _resolved_as(resolutions: tuple[tuple[str, Optional[str]], ...], path: Path, settings: Settings) -> bool:
+def _begin_pass() -> None:
+    _located.clear()
+    _roots_by_directory.clear()
+
+
+def _resolved_as(resolutions: tuple[tuple[str, Optional[str]], ...], path: Path, settings: Settings,
+                 knowledge) -> bool:
     """Does every module name a cached result used still resolve to the same
-    file (or still to none)? Asked once per run for the same names and roots.
-    `path` is the file's, resolved."""
-    from .index import Index
+    file (or still to none)? Each name is located once per pass and import
+    roots. `path` is the file's, resolved."""
+    from .locate import locate
 
     memo = (str(path.parent), settings.config.root)
     roots = _roots_by_directory.get(memo)
     if roots is None:
         # The import roots depend on the directory only (module_name_for walks up from it).
         roots = _roots_by_directory[memo] = import_roots(path, settings.config)[1]
-    knowledge = knowledge_for(settings.config, path)
-    key = (resolutions, roots, knowledge)
-    if key not in _resolutions_checked:
-        index = Index(roots, knowledge=knowledge)
-        _resolutions_checked[key] = all(
-            (found[0] if (found := index.locate(name)) is not None else None) == expected
-            for name, expected in resolutions)
-    return _resolutions_checked[key]
+    located = _located.get((roots, knowledge))
+    if located is None:
+        located = _located[(roots, knowledge)] = {}
+    for name, expected in resolutions:
+        if name in located:
+            where = located[name]
+        else:
+            found = locate(roots, knowledge, name)
+            where = located[name] = found[0] if found is not None else None
+        if where != expected:
+            return False
+    return True
 
 
 # -- running with a deep stack ------------------------------------------------
@@ -502,7 +541,8 @@ def _check_batch(paths: list[str]) -> tuple[list[Diagnostic], list]:
     errors: list = []
     for path in paths:
         mark(path)
-        found, error = deep_call(guarded, check_file, path, _worker_settings)
+        # Workers start after check_files asked the on-disk cache for these files.
+        found, error = deep_call(guarded, check_file, path, _worker_settings, None, True)
         result.extend(found)
         if error is not None:
             errors.append(error)
@@ -544,6 +584,7 @@ def check_files(paths: Sequence[str], settings: Settings, jobs: int = 1,
     from .isolation import guarded, run_workers
 
     failures: list = [] if errors is None else errors
+    _begin_pass()
     candidates: list[str] = []
     contents: dict[str, bytes] = {}
     for path in paths:
@@ -561,7 +602,8 @@ def check_files(paths: Sequence[str], settings: Settings, jobs: int = 1,
         candidates = _cached_results(candidates, settings, contents, diagnostics)
     if jobs <= 1 or len(candidates) < MIN_FILES_FOR_WORKERS:
         for path in candidates:
-            found, error = deep_call(guarded, check_file, path, settings, contents.pop(path, None))
+            found, error = deep_call(guarded, check_file, path, settings, contents.pop(path, None),
+                                     settings.cache_dir is not None)
             diagnostics.extend(found)
             if error is not None:
                 failures.append(error)

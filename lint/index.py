@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import builtins
 import os
-import sys
 from dataclasses import dataclass
 from typing import Optional
 
-from .knowledge import BUNDLED_STUBS, Knowledge, find_environment, flink_stub_set, typeshed_stub
+from .knowledge import Knowledge, find_environment, flink_stub_set
+from .locate import locate
 from .source import DecodeProblem, decode, read_source
-from .summary import ClassSummary, FunctionSummary, ModuleSummary, PythonVersion, TypeExpr, summarize_text
+from .summary import ClassSummary, ModuleSummary, PythonVersion, TypeExpr, summarize_text
 from .types import UNKNOWN, Awaitable, Container, DictOf, Inst, ListOf, Prim, Value, union
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -132,21 +132,6 @@ SHARED_CACHE = SummaryCache()
 
 
 
-def module_name_for(path: Path) -> tuple[str, Path, bool]:
-    """(dotted module name, import root, is_package) of a file, walking up
-    through directories that hold an `__init__.py`."""
-    path = path.resolve()
-    is_package = path.stem == "__init__"
-    parts: list[str] = [] if is_package else [path.stem]
-    directory = path.parent
-    while (directory / "__init__.py").is_file() or (directory / "__init__.pyi").is_file():
-        parts.insert(0, directory.name)
-        if directory.parent == directory:
-            break
-        directory = directory.parent
-    return ".".join(parts), directory, is_package
-
-
 _DEFAULT_KNOWLEDGE: Optional[Knowledge] = None
 
 
@@ -156,67 +141,6 @@ def default_knowledge() -> Knowledge:
     if _DEFAULT_KNOWLEDGE is None:
         _DEFAULT_KNOWLEDGE = Knowledge(find_environment(None, None, {}), flink_stub_set(None))
     return _DEFAULT_KNOWLEDGE
-
-
-# Where a module outside the project is found, per knowledge (the same for
-# every file of a run). Misses are not kept: a long-lived host (the language
-# server, API callers) sees a package installed later.
-_library_locations: dict[tuple[Knowledge, str], tuple[str, bool]] = {}
-
-
-def _find_in(base: str, relative: str) -> Optional[tuple[str, bool]]:
-    for candidate, is_package in (
-        (os.path.join(base, relative + ".pyi"), False),
-        (os.path.join(base, relative, "__init__.pyi"), True),
-        (os.path.join(base, relative + ".py"), False),
-        (os.path.join(base, relative, "__init__.py"), True),
-    ):
-        if os.path.isfile(candidate):
-            return candidate, is_package
-    return None
-
-
-def _stdlib_root(name: str) -> bool:
-    return name.split(".", 1)[0] in sys.stdlib_module_names
-
-
-def locate_library(knowledge: Knowledge, name: str) -> Optional[tuple[str, bool]]:
-    """(path, is_package) of a module outside the project, or None: Python's
-    own modules from typeshed (a stray `uuid.py` in site-packages does not
-    hide the standard library, as it does not at run time), then PEP 561
-    stub packages in any site folder, then the site folders, then the bundled
-    stubs."""
-    key = (knowledge, name)
-    cached = _library_locations.get(key)
-    if cached is not None:
-        return cached
-    version = knowledge.environment.python_version
-    relative = name.replace(".", os.sep)
-    top, _, rest = name.partition(".")
-    found: Optional[tuple[str, bool]] = None
-    if _stdlib_root(name):
-        found = typeshed_stub(name, version)
-    if found is None:
-        for base in knowledge.environment.site_packages:
-            stubs = os.path.join(base, top + "-stubs")  # PEP 561 stub-only package
-            if os.path.isdir(stubs):
-                found = _find_in(stubs, rest.replace(".", os.sep)) if rest else _find_in(base, top + "-stubs")
-                if found is not None:
-                    break
-    if found is None:
-        for base in knowledge.environment.site_packages:
-            found = _find_in(base, relative)
-            if found is not None:
-                break
-    if found is None and top == "flink_agents":
-        found = _find_in(knowledge.flink_stub_dir, relative)
-    if found is None:
-        found = _find_in(str(BUNDLED_STUBS), relative)
-    if found is None and not _stdlib_root(name):
-        found = typeshed_stub(name, version)
-    if found is not None:
-        _library_locations[key] = found
-    return found
 
 
 class Index:
@@ -246,12 +170,7 @@ class Index:
 
     def locate(self, name: str) -> Optional[tuple[str, bool]]:
         """(path, is_package) of the file a module name stands for, or None."""
-        relative = name.replace(".", os.sep)
-        for base in self.roots:
-            found = _find_in(base, relative)
-            if found is not None:
-                return found
-        return locate_library(self.knowledge, name)
+        return locate(self.roots, self.knowledge, name)
 
     def module(self, name: str) -> Optional[ModuleSummary]:
         if name in self._modules:

@@ -268,13 +268,25 @@ def find_environment(python: Optional[str], project_root: Optional[Path],
 
 # -- typeshed ----------------------------------------------------------------------
 
+@lru_cache(maxsize=1)
 def typeshed_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
+    """The typeshed_client release whose typeshed copy is read. Its own
+    `__version__` when it has one: importlib.metadata costs more to import
+    than a warm run spends on a file."""
     try:
-        return f"typeshed_client {version('typeshed_client')}"
-    except PackageNotFoundError:  # pragma: no cover - a declared dependency
+        import typeshed_client
+    except ImportError:  # pragma: no cover - a declared dependency
         return "typeshed_client (not installed)"
+    version = getattr(typeshed_client, "__version__", None)
+    if not isinstance(version, str):
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as distribution_version
+
+        try:
+            version = distribution_version("typeshed_client")
+        except PackageNotFoundError:  # pragma: no cover
+            return "typeshed_client (not installed)"
+    return f"typeshed_client {version}"
 
 
 @lru_cache(maxsize=None)

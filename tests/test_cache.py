@@ -163,3 +163,46 @@ def test_a_stale_dependency_invalidates(tmp_path: Path) -> None:
     assert cache.get_result("k" * 64, lambda found: False) is None  # "m" now resolves elsewhere
     module.write_text(textwrap.dedent("x = 2\n"))
     assert cache.get_result("k" * 64, lambda found: True) is None
+
+
+def test_one_process_sees_a_module_created_between_two_passes(tmp_path: Path, monkeypatch) -> None:
+    """A long-lived caller (the API, a watcher) checks the same tree twice:
+    what the first pass located is not trusted in the second."""
+    from dataclasses import replace
+
+    from memlint.config import Config
+    from memlint.engine import check_files
+    from memlint.prefilter import Settings
+
+    project = make_project(tmp_path)
+    monkeypatch.chdir(project)
+    settings = replace(Settings.from_config(Config()), cache_dir=str(project / ".memlint_cache"))
+    first = check_files(["agent.py", "other.py"], settings)
+    assert check_files(["agent.py", "other.py"], settings) == first  # from the cache
+    assert not any(d.path == "agent.py" and d.line == 8 for d in first)
+    (project / "helpers.py").write_text("import uuid\n\n\ndef make():\n    return uuid.uuid4()\n")
+    second = check_files(["agent.py", "other.py"], settings)
+    assert any(d.path == "agent.py" and d.line == 8 and d.code == "MEM101" for d in second)
+
+
+def test_a_miss_is_looked_up_once(tmp_path: Path, monkeypatch) -> None:
+    """check_files asks the cache before dispatching; check_file does not ask again."""
+    from dataclasses import replace
+
+    from memlint.config import Config
+    from memlint.engine import check_files
+    from memlint.prefilter import Settings
+
+    project = make_project(tmp_path)
+    monkeypatch.chdir(project)
+    asked: list[str] = []
+    original = DiskCache.get_result
+
+    def counting(self, key, *args, **kwargs):
+        asked.append(key)
+        return original(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(DiskCache, "get_result", counting)
+    settings = replace(Settings.from_config(Config()), cache_dir=str(project / ".memlint_cache"))
+    check_files(["agent.py", "other.py"], settings)
+    assert len(asked) == 2 and len(set(asked)) == 2

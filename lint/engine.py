@@ -9,6 +9,7 @@ import re
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -214,24 +215,14 @@ def check_text(display_path: str, text: str, settings: Settings, fs_path: Option
 
 
 def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional[Path],
-             enabled: frozenset[str], trace: Optional[list] = None, partial_parsing: Optional[bool] = None
-             ) -> list[Diagnostic]:
+             enabled: frozenset[str], trace: Optional[list] = None) -> list[Diagnostic]:
     from .syntax import nfkc
-
-    if partial_parsing is None:
-        partial_parsing = PARTIAL_PARSING
 
     scan = nfkc(text)  # identifiers as Python reads them (same lines as text)
     if CANDIDATE.search(scan) is None or not any(h.decode() in scan for h in settings.hints):
         return []
-    import libcst as cst
-
-    from .check import Checker
-    from .index import Index, SHARED_CACHE
-    from .infer import FileContext, interpret_module
     from .guard import python_verdict
     from .partial import WholeModuleNeeded, blank_unread
-    from .positions import positions_for
     from .summary import empty_summary, summarize_module
 
     path = (fs_path or Path(display_path)).resolve()
@@ -251,65 +242,99 @@ def _analyze(display_path: str, text: str, settings: Settings, fs_path: Optional
     hint_pattern = re.compile("|".join(re.escape(h.decode()) for h in settings.hints))
     hint_lines = matching_lines(hint_pattern, scan, starts)
     # libcst reads only the statements the analysis reads (see partial.py).
-    partial = blank_unread(text, tree, candidate_lines, hint_lines) if partial_parsing and tree is not None else None
-    parsed_text = text if partial is None else partial.text
+    partial = blank_unread(text, tree, candidate_lines, hint_lines) if PARTIAL_PARSING and tree is not None else None
     # Let the tree go before libcst allocates its millions of nodes: kept
     # alive, the garbage collector would scan it on every collection.
     tree = None
+    analysis = _Analysis(display_path, text, scan, settings, enabled, trace, roots, knowledge, summary,
+                         candidate_lines, hint_lines)
     try:
-        module = cst.parse_module(parsed_text)
-    except cst.ParserSyntaxError as exc:
-        return [_parse_failure(display_path, text, exc, None if partial is None else partial.file_line)]
-    except RecursionError:
-        return [syntax_error(display_path, 1, 1, "the file is nested too deeply to parse")]
-    index = Index(roots, SHARED_CACHE, settings.config.memory_types, knowledge)
-    index.add_module(summary)
-    if trace is not None:
-        trace.append(index)
-
-    try:
-        positions = (positions_for(module, text, candidate_lines) if partial is None
-                     else partial.positions(module, candidate_lines))
-    except RecursionError:
-        return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
-    if scan is not text and scan != text:
-        from .syntax import normalize_names
-
-        normalize_names(module)  # after positions: `ﬁx` is `fix`, as for Python
-
-    def spans(lines: list[int], node) -> bool:
-        rng = positions.get(node)
-        return rng is not None and any_line_between(lines, rng.start.line, rng.end.line)
-
-    def wanted(node) -> bool:
-        return spans(candidate_lines, node)
-
-    # A top-level definition is interpreted when it holds a `.set(` candidate
-    # and a memory hint (an attribute name, `MemoryObject`, `new_object`); a
-    # hint at module level (a global memory object) makes every candidate count.
-    definitions = _definition_spans(module, positions)
-    top_hints = [line for line in hint_lines if not line_in_spans(definitions, line)]
-
-    def wanted_top(node) -> bool:
-        return wanted(node) and (bool(top_hints) or spans(hint_lines, node))
-
-    ctx = FileContext(index=index, module=summary, positions=positions,
-                      memory_attributes=settings.memory_attributes)
-    try:
-        writes = interpret_module(ctx, module, wanted_top, wanted)
-    except RecursionError:
-        return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
-    checker = Checker(index, settings.config.admits_bytes, "MEM900" in enabled)
-    lines = split_lines(text)  # not str.splitlines: a form feed does not end a line
-    # fix: the checker plans fixes on the parsed module (libcst edits need the
-    # nodes and their positions); nothing else in the pipeline changes.
-    try:
-        return checker.diagnostics(display_path, writes, lines, enabled, text=text, module=module,
-                                   positions=positions, partial=partial)
+        return analysis.run(partial)
     except WholeModuleNeeded:
+        # A fix's read side lies in a statement the partial parse left out:
+        # parse the whole module (the Python verdict and summary still hold).
         if trace is not None:
             trace.clear()
-        return _analyze(display_path, text, settings, fs_path, enabled, trace, partial_parsing=False)
+        return analysis.run(None)
+
+
+@dataclass
+class _Analysis:
+    """What _analyze found before libcst: run() parses (all of the text, or
+    the statements a Partial keeps) and interprets and checks the writes."""
+
+    display_path: str
+    text: str
+    scan: str
+    settings: Settings
+    enabled: frozenset[str]
+    trace: Optional[list]
+    roots: tuple[str, ...]
+    knowledge: object
+    summary: object
+    candidate_lines: list[int]
+    hint_lines: list[int]
+
+    def run(self, partial) -> list[Diagnostic]:
+        import libcst as cst
+
+        from .check import Checker
+        from .index import Index, SHARED_CACHE
+        from .infer import FileContext, interpret_module
+        from .positions import positions_for
+
+        display_path, text, scan, settings = self.display_path, self.text, self.scan, self.settings
+        candidate_lines, hint_lines = self.candidate_lines, self.hint_lines
+        parsed_text = text if partial is None else partial.text
+        try:
+            module = cst.parse_module(parsed_text)
+        except cst.ParserSyntaxError as exc:
+            return [_parse_failure(display_path, text, exc, None if partial is None else partial.file_line)]
+        except RecursionError:
+            return [syntax_error(display_path, 1, 1, "the file is nested too deeply to parse")]
+        index = Index(self.roots, SHARED_CACHE, settings.config.memory_types, self.knowledge)
+        index.add_module(self.summary)
+        if self.trace is not None:
+            self.trace.append(index)
+
+        try:
+            positions = (positions_for(module, text, candidate_lines) if partial is None
+                         else partial.positions(module, candidate_lines))
+        except RecursionError:
+            return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
+        if scan is not text and scan != text:
+            from .syntax import normalize_names
+
+            normalize_names(module)  # after positions: `ﬁx` is `fix`, as for Python
+
+        def spans(lines: list[int], node) -> bool:
+            rng = positions.get(node)
+            return rng is not None and any_line_between(lines, rng.start.line, rng.end.line)
+
+        def wanted(node) -> bool:
+            return spans(candidate_lines, node)
+
+        # A top-level definition is interpreted when it holds a `.set(` candidate
+        # and a memory hint (an attribute name, `MemoryObject`, `new_object`); a
+        # hint at module level (a global memory object) makes every candidate count.
+        definitions = _definition_spans(module, positions)
+        top_hints = [line for line in hint_lines if not line_in_spans(definitions, line)]
+
+        def wanted_top(node) -> bool:
+            return wanted(node) and (bool(top_hints) or spans(hint_lines, node))
+
+        ctx = FileContext(index=index, module=self.summary, positions=positions,
+                          memory_attributes=settings.memory_attributes)
+        try:
+            writes = interpret_module(ctx, module, wanted_top, wanted)
+        except RecursionError:
+            return [syntax_error(display_path, 1, 1, "the file is nested too deeply to analyze")]
+        checker = Checker(index, settings.config.admits_bytes, "MEM900" in self.enabled)
+        lines = split_lines(text)  # not str.splitlines: a form feed does not end a line
+        # fix: the checker plans fixes on the parsed module (libcst edits need the
+        # nodes and their positions); nothing else in the pipeline changes.
+        return checker.diagnostics(display_path, writes, lines, self.enabled, text=text, module=module,
+                                   positions=positions, partial=partial)
 
 
 def check_file(display_path: str, settings: Settings, data: Optional[bytes] = None,

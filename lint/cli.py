@@ -593,10 +593,10 @@ def _fix(args: argparse.Namespace, diagnostics, settings, config) -> int:
     for diagnostic in diagnostics:
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
     if by_path:  # (nothing found: no need to import the fixer)
-        from .fix.apply import applicable, fix_file, unified_diff
+        from .fix.apply import applicable, diff_bytes, fix_file, unified_diff
     remaining: list = []
     fixed: list = []
-    diffs: list[str] = []
+    diffs: list[bytes] = []
     for path in sorted(by_path):
         found = by_path[path]
         if not any(applicable(d.fix, unsafe) for d in found):
@@ -620,8 +620,9 @@ def _fix(args: argparse.Namespace, diagnostics, settings, config) -> int:
         if args.diff:
             if outcome.original is not None and outcome.text != outcome.original:
                 bom = "\ufeff" if _starts_with_bom(path) else ""  # kept in the file, so in the diff's lines
-                diffs.append(_unpaired_notes(outcome.fixed)
-                             + unified_diff(path, bom + outcome.original, bom + outcome.text))
+                diffs.append(_unpaired_notes(outcome.fixed).encode("utf-8", "surrogateescape")
+                             + diff_bytes(unified_diff(path, bom + outcome.original, bom + outcome.text),
+                                          outcome.encoding))
                 fixed.extend(outcome.fixed)
             remaining.extend(found)
             continue
@@ -629,7 +630,7 @@ def _fix(args: argparse.Namespace, diagnostics, settings, config) -> int:
         remaining.extend(outcome.remaining)
     remaining.sort(key=lambda d: d.sort_key)
     if args.diff:
-        sys.stdout.write("".join(diffs))
+        _write_bytes(b"".join(diffs))
         if args.show_fixes or fixed:
             print(_fixed_summary(fixed, args.show_fixes, verb="Would fix"), file=sys.stderr)
         return EXIT_FOUND if diffs else EXIT_CLEAN
@@ -645,6 +646,17 @@ def _fix(args: argparse.Namespace, diagnostics, settings, config) -> int:
     if remaining or (args.exit_non_zero_on_fix and fixed):
         return EXIT_FOUND
     return EXIT_CLEAN
+
+
+def _write_bytes(data: bytes) -> None:
+    """Bytes to stdout, after whatever text was written to it before."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (an embedding host's)
+        sys.stdout.write(data.decode("utf-8", "surrogateescape"))
+        return
+    buffer.write(data)
+    buffer.flush()
 
 
 def _check_stdin(args: argparse.Namespace, settings, config) -> int:
@@ -686,13 +698,13 @@ def _check_stdin(args: argparse.Namespace, settings, config) -> int:
         if args.exit_zero or not diagnostics:
             return EXIT_CLEAN
         return EXIT_FOUND
-    from .fix.apply import fix_text, unified_diff
+    from .fix.apply import diff_bytes, fix_text, unified_diff
 
     result = fix_text(display, source.text, settings, args.unsafe_fixes, fs_path, diagnostics)
     if args.diff:
         changed = result.text != source.text
         if changed:
-            sys.stdout.write(unified_diff(display, source.text, result.text))
+            _write_bytes(diff_bytes(unified_diff(display, source.text, result.text), source.encoding))
         if args.show_fixes or result.fixed:
             print(_fixed_summary(result.fixed, args.show_fixes, verb="Would fix"), file=sys.stderr)
         return EXIT_FOUND if changed and not args.exit_zero else EXIT_CLEAN

@@ -11,6 +11,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,6 +200,43 @@ def test_every_diff_applies_with_patch_and_git_apply(here: Path, capsys, name: s
         assert done.returncode == 0, (tool[0], done.stdout, done.stderr, diff)
         assert (work / "agent.py").read_bytes() == wanted, (tool[0], diff)
         assert sorted(p.name for p in work.iterdir()) == ["agent.py"], tool[0]
+
+
+LATIN_1_AGENT = (b"# -*- coding: latin-1 -*-\n"
+                 b"from uuid import uuid4\n\n\n"
+                 b"def act(ctx):\n"
+                 b"    note = \"caf\xe9\"  # \xe9t\xe9\n"
+                 b"    ctx.short_term_memory.set(\"k\xe9\", uuid4())  # \xe0 la carte\n")
+
+
+@pytest.mark.parametrize("stdin", [False, True], ids=["file", "stdin"])
+def test_the_diff_of_a_latin_1_file_is_in_latin_1(tmp_path: Path, stdin: bool) -> None:
+    """`patch` compares bytes: a latin-1 file's diff must hold latin-1 lines
+    (printed as UTF-8, its context would not match and its added lines would
+    put UTF-8 into a latin-1 file)."""
+    _tools()
+    (tmp_path / "agent.py").write_bytes(LATIN_1_AGENT)
+    command = [sys.executable, "-m", "memlint", "check", "--no-cache", "--unsafe-fixes"]
+    if stdin:
+        diff = subprocess.run(command + ["--diff", "--stdin-filename", "agent.py", "-"], input=LATIN_1_AGENT,
+                              cwd=tmp_path, capture_output=True)
+    else:
+        diff = subprocess.run(command + ["--diff", "agent.py"], cwd=tmp_path, capture_output=True)
+    assert diff.returncode == 1, diff.stderr
+    assert b"caf\xe9" in diff.stdout and "café".encode("utf-8") not in diff.stdout
+    fixed = subprocess.run(command + ["--fix", "agent.py"], cwd=tmp_path, capture_output=True)
+    assert fixed.returncode == 0, fixed.stderr
+    wanted = (tmp_path / "agent.py").read_bytes()
+    assert wanted != LATIN_1_AGENT and b"str(uuid4())" in wanted and b"\xe0 la carte" in wanted
+    (tmp_path / "fix.diff").write_bytes(diff.stdout)
+    for tool in (["patch", "-p0", "--batch", "--no-backup-if-mismatch", "-i", "../fix.diff"],
+                 ["git", "apply", "--unsafe-paths", "--whitespace=nowarn", "../fix.diff"]):
+        work = tmp_path / tool[0]
+        work.mkdir()
+        (work / "agent.py").write_bytes(LATIN_1_AGENT)
+        done = subprocess.run(tool, cwd=work, capture_output=True, text=True)
+        assert done.returncode == 0, (tool[0], done.stdout, done.stderr)
+        assert (work / "agent.py").read_bytes() == wanted, tool[0]
 
 
 def test_diff_marks_a_last_line_without_newline() -> None:

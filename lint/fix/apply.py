@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import bisect
 import difflib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
@@ -246,6 +247,7 @@ class FileFix:
     remaining: list[Diagnostic]
     written: bool = False
     problem: str = ""  # why the file was not written
+    encoding: str = "utf-8"  # the file's (its diff is printed in it)
 
 
 def fix_file(path: str, settings, unsafe: bool, write: bool,
@@ -259,7 +261,7 @@ def fix_file(path: str, settings, unsafe: bool, write: bool,
     except Exception as exc:  # noqa: BLE001 - report and go on
         return FileFix(path, None, None, [], list(diagnostics or []), problem=f"cannot read the file: {exc}")
     result = fix_text(path, source.text, settings, unsafe, Path(path))
-    outcome = FileFix(path, source.text, result.text, result.fixed, result.remaining)
+    outcome = FileFix(path, source.text, result.text, result.fixed, result.remaining, encoding=source.encoding)
     if write and result.text != source.text:
         try:
             outcome.written = write_if_unchanged(path, source, result.text, data)
@@ -285,6 +287,19 @@ def diff_lines(text: str) -> list[str]:
     if lines[-1]:
         out.append(lines[-1])  # the last line, without a newline
     return out
+
+
+def diff_bytes(diff: str, encoding: str) -> bytes:
+    """One file's unified_diff as bytes `patch` applies to that file: the
+    lines in the file's own encoding (a latin-1 file's "é" is one byte in
+    it, so in its diff), the `---`/`+++` header in the file system's."""
+    header, _, body = diff.partition("\n")
+    second, _, body = body.partition("\n")
+    try:
+        encoded = body.encode(encoding)
+    except (UnicodeError, LookupError):
+        encoded = body.encode("utf-8", "surrogateescape")
+    return os.fsencode(header + "\n" + second + "\n") + encoded
 
 
 def unified_diff(path: str, old: str, new: str) -> str:

@@ -77,6 +77,13 @@ def unchanged(dep: Dependency) -> bool:
         return False
 
 
+def no_cache_in_environment() -> bool:
+    """MEMLINT_NO_CACHE (as Ruff's RUFF_NO_CACHE): any value but empty, 0,
+    false, no or off turns the cache off, as `--no-cache` does."""
+    value = os.environ.get("MEMLINT_NO_CACHE", "").strip().lower()
+    return value not in ("", "0", "false", "no", "off")
+
+
 def default_directory(root: Optional[str]) -> Path:
     configured = os.environ.get("MEMLINT_CACHE_DIR")
     if configured:

@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--diff", action="store_true",
                        help="print the fixes as a unified diff instead of writing them; exit 1 if there is any")
     check.add_argument("--show-fixes", action="store_true", help="list the fixes applied, per file and rule")
-    check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the cache (also $MEMLINT_NO_CACHE=1)")
     check.add_argument("--cache-dir", default=None, metavar="DIR",
                        help="where to cache results (default: $MEMLINT_CACHE_DIR, else .memlint_cache at the "
                             "project root)")
@@ -368,7 +369,9 @@ def _check(args: argparse.Namespace) -> int:
     from .engine import available_cpus, check_files, knowledge_for, tune_gc
 
     jobs = args.jobs or available_cpus()
-    if not args.no_cache:
+    from .cache import no_cache_in_environment
+
+    if not (args.no_cache or no_cache_in_environment()):
         from .cache import default_directory
 
         cache_dir = Path(args.cache_dir) if args.cache_dir else default_directory(config.root)

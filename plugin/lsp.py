@@ -19,6 +19,13 @@
   configuration error is shown once (window/showMessage) and the server goes
   on with the defaults. The configuration is read again when a configuration
   file is saved or reported changed (workspace/didChangeWatchedFiles).
+- Caches the summaries of the modules that open documents import on disk,
+  where `memlint check` does (`$MEMLINT_CACHE_DIR`, else `.memlint_cache` at
+  the configuration's root, else at the workspace folder: one cache per
+  workspace folder), so a restarted server does not read every model module
+  again. The results of open documents are not cached (buffers are edited).
+  `{"cache": false}` in initializationOptions or `MEMLINT_NO_CACHE=1` turns
+  it off, as `--no-cache` does.
 - Never dies on a bad buffer or an engine failure: a file that does not parse
   gives the engine's MEM000 diagnostic, any exception is logged
   (window/logMessage) and the request is answered.
@@ -44,7 +51,7 @@ import re
 import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -389,25 +396,48 @@ _states: dict[tuple[str, int], Any] = {}  # (path, id of its Config) -> Incremen
 
 
 def _run_engine(
-    text: str, path: str, config: Config, cancelled: Any = None
+    text: str, path: str, config: Config, cancelled: Any = None, cache_dir: str | None = None
 ) -> list[Diagnostic]:
     """The diagnostics of an open document's text: what `memlint check` says about
-    it, computed incrementally from the last text of the same document."""
-    from memlint.engine import Settings, deep_call
+    it, computed incrementally from the last text of the same document. The
+    summaries of the modules it imports are read from and written to the
+    on-disk cache in `cache_dir` (None: no cache); its own result is not."""
+    from memlint.engine import Settings, deep_call, disk_cache
     from memlint.incremental import IncrementalModule
+    from memlint.index import SHARED_CACHE
 
     key = (path, id(config))
     state = _states.get(key)
-    if state is None or state.settings.config is not config:
+    if (state is None or state.settings.config is not config
+            or state.settings.cache_dir != cache_dir):
         for other in [k for k in _states if k[0] == path]:
             del _states[other]
-        settings = Settings.from_config(config, apply_noqa=True)
+        settings = replace(Settings.from_config(config, apply_noqa=True), cache_dir=cache_dir)
         state = _states[key] = IncrementalModule(path, settings, Path(path))
+    # SHARED_CACHE.disk is one attribute, and all engine work runs on one
+    # thread, one lint at a time: set it per lint, so that each workspace's
+    # summaries go to its own cache folder.
+    previous, SHARED_CACHE.disk = SHARED_CACHE.disk, disk_cache(state.settings)
+    if SHARED_CACHE.disk is not None:
+        _used_caches.add(SHARED_CACHE.disk)
     gc.disable()  # no collection in the middle of a lint: one, of what it left, after it
     try:
         return deep_call(state.check, text, cancelled or (lambda: False))
     finally:
+        SHARED_CACHE.disk = previous
         _tune_gc()
+
+
+_used_caches: set[Any] = set()  # the DiskCaches this server used: pruned at shutdown
+
+
+def _prune_caches() -> None:
+    """Keep the cache folders this server wrote to under their bound, as `memlint check` does."""
+    for cache in list(_used_caches):
+        try:
+            cache.prune()
+        except OSError:
+            pass
 
 
 _runs = 0
@@ -505,6 +535,9 @@ class _Session:
         self.pending: set[str] = set()  # documents changed while their lint ran
         self.results: dict[str, _Result] = {}
         self.configs: dict[str, Config] = {}
+        from memlint.cache import no_cache_in_environment
+
+        self.use_cache = not no_cache_in_environment()  # the on-disk summary cache (cache_dir_for)
         # One engine thread: the event loop stays free to answer requests while
         # a file is linted, and engine calls never run concurrently.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memlint-lint")
@@ -599,6 +632,35 @@ class _Session:
         )
         return config
 
+    def read_initialization_options(self, options: Any) -> None:
+        """`{"cache": false}` turns the on-disk cache off, as `--no-cache` does."""
+        from memlint.cache import no_cache_in_environment
+
+        if not isinstance(options, dict) or "cache" not in options:
+            return
+        if isinstance(options["cache"], bool):
+            self.use_cache = options["cache"] and not no_cache_in_environment()
+        else:
+            self.log(
+                "memlint: initializationOptions.cache must be true or false, "
+                f"not {options['cache']!r}",
+                types.MessageType.Warning,
+            )
+
+    def cache_dir_for(self, path: str, config: Config) -> str | None:
+        """The cache folder for `path`: what `memlint check` run from its workspace
+        folder uses ($MEMLINT_CACHE_DIR, else `.memlint_cache` at the
+        configuration's root, else at the workspace folder), or None when the
+        cache is off or a file outside any project and workspace has none."""
+        from memlint.cache import default_directory
+
+        if not self.use_cache:
+            return None
+        root = config.root or (self.config_dir_for(path) if self._workspace_dirs() else None)
+        if not root and not os.environ.get("MEMLINT_CACHE_DIR"):
+            return None  # no cache folder next to a loose file
+        return str(default_directory(root).absolute())
+
     def reload_configs(self) -> None:
         directories = list(self.configs) or [self.config_dir_for(None)]
         self.configs.clear()
@@ -680,6 +742,7 @@ class _Session:
         text, version = document.source, document.version
         path = document_path(uri)
         config = self.config_for(path)
+        cache_dir = self.cache_dir_for(path, config)
         loop = asyncio.get_running_loop()
         reason = _too_large(text)
         checked = text if reason is not None else _checkable(text)
@@ -692,7 +755,7 @@ class _Session:
         if reason is None:
             try:
                 found = await loop.run_in_executor(
-                    self.executor, _run_engine, checked, path, config, stale
+                    self.executor, _run_engine, checked, path, config, stale, cache_dir
                 )
             except asyncio.CancelledError:
                 raise
@@ -840,6 +903,13 @@ def create_server() -> Any:
 
     server.report_server_error = report_server_error
 
+    @server.feature(types.INITIALIZE)
+    def initialize(params: types.InitializeParams) -> None:
+        try:
+            session.read_initialization_options(params.initialization_options)
+        except Exception:
+            session.log_exception("reading initializationOptions failed")
+
     @server.feature(types.INITIALIZED)
     async def initialized(params: types.InitializedParams) -> None:
         try:
@@ -920,6 +990,7 @@ def create_server() -> Any:
         for uri in list(session.tasks):
             session.cancel(uri)
         session.executor.shutdown(wait=False, cancel_futures=True)
+        _prune_caches()
 
     return server
 

@@ -143,6 +143,15 @@ def test_cache_dir_option_and_environment(tmp_path: Path) -> None:
     assert not (project / ".memlint_cache").exists()
 
 
+def test_memlint_no_cache_turns_the_cache_off(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    for value in ("1", "true"):
+        result = memlint(project, env=dict(os.environ, MEMLINT_NO_CACHE=value))
+        assert "MEM102" in result.stdout and not (project / ".memlint_cache").exists(), value
+    memlint(project, env=dict(os.environ, MEMLINT_NO_CACHE="0"))
+    assert entries(project)
+
+
 def test_prune_keeps_the_newest_entries(tmp_path: Path) -> None:
     cache = DiskCache(tmp_path, "0")
     for i in range(30):

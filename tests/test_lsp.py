@@ -8,8 +8,13 @@ a module-wide mark would also hit the synchronous tests)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import pickle
+import subprocess
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, AsyncIterator, Sequence
 
 import pytest
 import pytest_lsp
@@ -84,13 +89,23 @@ def make_workspace(tmp_path: Path, memlint_table: str = "") -> Path:
 
 
 async def initialize(
-    client: LanguageClient, root: Path, capabilities: types.ClientCapabilities | None = None
+    client: LanguageClient,
+    root: Path,
+    capabilities: types.ClientCapabilities | None = None,
+    options: Any = None,
+    folders: Sequence[Path] = (),
 ) -> types.InitializeResult:
+    """Initialize on workspace `root` (and the other workspace `folders`), with
+    `options` as initializationOptions."""
     return await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities or client_capabilities("visual-studio-code"),
             root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            workspace_folders=[
+                types.WorkspaceFolder(uri=folder.as_uri(), name=folder.name)
+                for folder in (root, *folders)
+            ],
+            initialization_options=options,
         )
     )
 
@@ -639,6 +654,196 @@ async def test_utf8_positions_when_the_client_prefers_them(
         a for a in await code_actions(client, uri, diag.range) if a.title.startswith("Suppress")
     ]
     assert memlint.lint_source(apply_edits(ASTRAL, edits_of(suppress, uri), "utf-8"), "x.py") == []
+
+
+# ---------------------------------------------------------------------------
+# The on-disk summary cache (as `memlint check` keeps it)
+
+
+@pytest.fixture(autouse=True)
+def _no_cache_settings_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The servers these tests start inherit the environment: not the caller's cache settings."""
+    monkeypatch.delenv("MEMLINT_CACHE_DIR", raising=False)
+    monkeypatch.delenv("MEMLINT_NO_CACHE", raising=False)
+
+
+@asynccontextmanager
+async def server_with_environment(env: dict[str, str]) -> AsyncIterator[LanguageClient]:
+    """A client connected to a fresh server started with these environment variables
+    (the `client` fixture's server starts before a test could set them)."""
+    config = ClientServerConfig(server_command=SERVER_COMMAND, server_env={**os.environ, **env})
+    lsp_client = await config.start()
+    try:
+        yield lsp_client
+    finally:
+        if lsp_client.capabilities is not None and lsp_client.error is None:
+            await lsp_client.shutdown_session()
+        await lsp_client.stop()
+
+
+REPLY_MODELS = """\
+class Reply:
+    text: str
+"""
+REPLY_MODEL = """\
+from pydantic import BaseModel
+
+
+class Reply(BaseModel):
+    text: str
+"""
+REPLY_AGENT = """\
+from flink_agents.api.agents.agent import Agent
+from flink_agents.api.decorators import action
+from flink_agents.api.events.event import InputEvent
+from flink_agents.api.runner_context import RunnerContext
+
+from .models import Reply
+
+
+class ReplyAgent(Agent):
+    @action(InputEvent)
+    @staticmethod
+    def start(event: InputEvent, ctx: RunnerContext) -> None:
+        ctx.sensory_memory.set("reply", Reply(text="hi"))
+"""
+
+
+def make_reply_project(tmp_path: Path) -> Path:
+    """A workspace whose agent stores a `Reply` from `agents/models.py` (a plain
+    class there: MEM106; a pydantic model would be MEM102)."""
+    root = make_workspace(tmp_path)
+    (root / "agents" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "agents" / "models.py").write_text(REPLY_MODELS, encoding="utf-8")
+    (root / "agents" / "reply_agent.py").write_text(REPLY_AGENT, encoding="utf-8")
+    return root
+
+
+def cached_summaries(cache_dir: Path) -> dict[str, tuple[Path, str, Any]]:
+    """module path -> (entry file, key, ModuleSummary) of the summaries cached in `cache_dir`."""
+    from memlint.summary import ModuleSummary
+
+    found: dict[str, tuple[Path, str, Any]] = {}
+    for entry in cache_dir.glob("*/summaries/*/*.pickle"):
+        stored = pickle.loads(entry.read_bytes())  # (FORMAT, key, summary)
+        if isinstance(stored[2], ModuleSummary):
+            found[stored[2].path] = (entry, stored[1], stored[2])
+    return found
+
+
+def cache_a_model_summary_of_models_py(root: Path) -> None:
+    """Run `memlint check` (it caches the summary of agents/models.py), then
+    replace that summary, under the same key, with one of a module where
+    `Reply` is a pydantic model: only a server that reads the cache says MEM102."""
+    from memlint.cache import FORMAT
+    from memlint.summary import summarize_text
+
+    run = subprocess.run(
+        [sys.executable, "-m", "memlint", "check", "."],
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 1 and "MEM106" in run.stdout, run.stdout + run.stderr
+    entry, key, summary = cached_summaries(root / ".memlint_cache")[
+        str((root / "agents" / "models.py").resolve())
+    ]
+    doctored = summarize_text(REPLY_MODEL, summary.name, summary.path, summary.is_package)
+    assert doctored is not None and doctored.name == summary.name
+    entry.write_bytes(pickle.dumps((FORMAT, key, doctored)))
+
+
+def cache_files(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in (root / ".memlint_cache").rglob("*") if p.is_file()}
+
+
+async def reply_code(client: LanguageClient, root: Path) -> str:
+    """The one code the server publishes for the reply agent."""
+    path = root / "agents" / "reply_agent.py"
+    uri = open_document(client, path, path.read_text(encoding="utf-8"))
+    (diag,) = (await wait_for_diagnostics(client, uri)).diagnostics
+    return str(diag.code)
+
+
+@pytest.mark.asyncio
+async def test_summaries_of_imported_modules_are_cached_on_disk(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    from memlint.engine import code_fingerprint
+
+    root = make_reply_project(tmp_path)
+    await initialize(client, root)
+    assert await reply_code(client, root) == "MEM106"
+
+    # The layout of `memlint check`'s cache: .memlint_cache/<version>-<build>/summaries/.
+    cache = root / ".memlint_cache"
+    assert (cache / "CACHEDIR.TAG").read_text().startswith(
+        "Signature: 8a477f597d28d172789f06886806bc55"
+    )
+    assert (cache / ".gitignore").read_text() == "*\n"
+    assert [d.name for d in cache.iterdir() if d.is_dir()] == [
+        f"{memlint.__version__}-{code_fingerprint()}"
+    ]
+    summaries = cached_summaries(cache)
+    models = summaries[str((root / "agents" / "models.py").resolve())][2]
+    assert models.name == "agents.models"
+    assert [c.name for c in models.classes] == ["Reply"]
+    # Buffers are edited: their results are not cached.
+    assert list(cache.glob("*/results/*/*.pickle")) == []
+
+
+@pytest.mark.asyncio
+async def test_the_server_reads_summaries_from_the_disk_cache(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    root = make_reply_project(tmp_path)
+    cache_a_model_summary_of_models_py(root)
+    await initialize(client, root)
+    # models.py on disk still says a plain class: MEM102 comes from the cached summary.
+    assert await reply_code(client, root) == "MEM102"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("turned_off_by", ["initializationOptions", "MEMLINT_NO_CACHE"])
+async def test_the_disk_cache_can_be_turned_off(tmp_path: Path, turned_off_by: str) -> None:
+    root = make_reply_project(tmp_path)
+    cache_a_model_summary_of_models_py(root)
+    async with server_with_environment({}) as client:  # the control: a server reads that summary
+        await initialize(client, root)
+        assert await reply_code(client, root) == "MEM102"
+    entries = cache_files(root)
+    by_option = turned_off_by == "initializationOptions"
+    env = {} if by_option else {"MEMLINT_NO_CACHE": "1"}
+    async with server_with_environment(env) as client:
+        await initialize(client, root, options={"cache": False} if by_option else None)
+        assert await reply_code(client, root) == "MEM106"  # read from models.py
+    # Neither read nor written.
+    assert cache_files(root) == entries
+
+
+@pytest.mark.asyncio
+async def test_memlint_cache_dir_moves_the_cache(tmp_path: Path) -> None:
+    root = make_reply_project(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    async with server_with_environment({"MEMLINT_CACHE_DIR": str(elsewhere)}) as client:
+        await initialize(client, root)
+        assert await reply_code(client, root) == "MEM106"
+    assert (elsewhere / "CACHEDIR.TAG").is_file()
+    assert str((root / "agents" / "models.py").resolve()) in cached_summaries(elsewhere)
+    assert not (root / ".memlint_cache").exists()
+
+
+@pytest.mark.asyncio
+async def test_each_workspace_folder_has_its_own_cache(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    first = make_reply_project(tmp_path / "first")
+    second = make_reply_project(tmp_path / "second")
+    await initialize(client, first, folders=[second])
+    assert await reply_code(client, first) == "MEM106"
+    assert await reply_code(client, second) == "MEM106"
+    for root, other in ((first, second), (second, first)):
+        summaries = cached_summaries(root / ".memlint_cache")
+        assert str((root / "agents" / "models.py").resolve()) in summaries
+        assert not any(path.startswith(str(other.resolve())) for path in summaries)
 
 
 # ---------------------------------------------------------------------------

@@ -162,6 +162,23 @@ def flake8_without_memlint(workdir: Path) -> Path:
     return python
 
 
+def compile_memlint() -> str:
+    """Compile memlint's modules to bytecode, as `pip install` does when it
+    installs a wheel. An editable install gets no bytecode from pip, and with
+    PYTHONDONTWRITEBYTECODE set (as on this machine) Python never writes it:
+    every run would compile memlint anew, which no installed copy does."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("memlint")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    plugin = importlib.util.find_spec("memlint.plugin")
+    folders += list(plugin.submodule_search_locations or []) if plugin else []
+    done = all(compileall.compile_dir(folder, quiet=1) for folder in folders)
+    state = "compiled" if done and folders else "NOT compiled"
+    return f"memlint's modules ({', '.join(folders)}): bytecode {state}, as pip install does"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
@@ -173,7 +190,12 @@ def main() -> int:
                         help="an interpreter with another memlint installed (e.g. the last release): "
                              "its runs are measured in the same rounds, side by side")
     parser.add_argument("--keep", action="store_true", help="keep the generated corpora")
+    parser.add_argument("--no-compile", action="store_true",
+                        help="do not compile memlint's modules to bytecode first (an editable install under "
+                             "PYTHONDONTWRITEBYTECODE then compiles them on every start)")
     args = parser.parse_args()
+    if not args.no_compile:
+        print(compile_memlint(), flush=True)
 
     workdir = Path(tempfile.mkdtemp(prefix="memlint-bench-"))
     try:

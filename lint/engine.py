@@ -445,16 +445,11 @@ def settings_key(settings: Settings, display_path: str, path: Optional[Path] = N
     return found
 
 
-# What one pass over the files (check_files) has already asked the file
-# system; forgotten when the next pass starts, so that a long-lived caller
-# (the API, a watcher) sees modules created between passes.
-_located: dict[tuple, dict[str, Optional[str]]] = {}  # (roots, knowledge) -> name -> path
+# The import roots of each directory, found once per pass over the files
+# (check_files); forgotten when the next pass starts, as locate.one_pass
+# forgets where modules are, so that a long-lived caller (the API, a
+# watcher) sees modules and packages created between passes.
 _roots_by_directory: dict[tuple[str, Optional[str]], tuple[str, ...]] = {}
-
-
-def _begin_pass() -> None:
-    _located.clear()
-    _roots_by_directory.clear()
 
 
 def _resolved_as(resolutions: tuple[tuple[str, Optional[str]], ...], path: Path, settings: Settings,
@@ -469,16 +464,9 @@ def _resolved_as(resolutions: tuple[tuple[str, Optional[str]], ...], path: Path,
     if roots is None:
         # The import roots depend on the directory only (module_name_for walks up from it).
         roots = _roots_by_directory[memo] = import_roots(path, settings.config)[1]
-    located = _located.get((roots, knowledge))
-    if located is None:
-        located = _located[(roots, knowledge)] = {}
     for name, expected in resolutions:
-        if name in located:
-            where = located[name]
-        else:
-            found = locate(roots, knowledge, name)
-            where = located[name] = found[0] if found is not None else None
-        if where != expected:
+        found = locate(roots, knowledge, name)  # once per name in a pass (locate.one_pass)
+        if (found[0] if found is not None else None) != expected:
             return False
     return True
 
@@ -606,10 +594,17 @@ def check_files(paths: Sequence[str], settings: Settings, jobs: int = 1,
     A file memlint fails on (a bug, a worker that dies) is an InternalError
     (isolation.py) appended to `errors` — or, without `errors`, a
     RuntimeWarning — and the other files are still checked."""
+    from .locate import one_pass
+
+    _roots_by_directory.clear()
+    with one_pass():
+        return _check_files(paths, settings, jobs, errors)
+
+
+def _check_files(paths: Sequence[str], settings: Settings, jobs: int, errors: Optional[list]) -> list[Diagnostic]:
     from .isolation import guarded, run_workers
 
     failures: list = [] if errors is None else errors
-    _begin_pass()
     candidates: list[str] = []
     contents: dict[str, bytes] = {}
     for path in paths:

@@ -11,14 +11,44 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from .knowledge import BUNDLED_STUBS, Knowledge, typeshed_stub
 
 
+# Within one pass over many files (engine.check_files), each file's Index asks
+# for the same names again: the answers, found and missing, are kept until
+# the pass ends. Outside a pass nothing is kept, so a long-lived host (the
+# language server, an API caller) sees a module created since its last lint.
+_pass_memo: Optional[dict[tuple, dict[str, Optional[tuple[str, bool]]]]] = None
+
+
+@contextmanager
+def one_pass() -> Iterator[None]:
+    global _pass_memo
+    previous, _pass_memo = _pass_memo, {}
+    try:
+        yield
+    finally:
+        _pass_memo = previous
+
+
 def locate(roots: tuple[str, ...], knowledge: Knowledge, name: str) -> Optional[tuple[str, bool]]:
     """(path, is_package) of the file a module name stands for, or None."""
+    memo = _pass_memo
+    if memo is None:
+        return _locate(roots, knowledge, name)
+    known = memo.get((roots, knowledge))
+    if known is None:
+        known = memo[(roots, knowledge)] = {}
+    if name not in known:
+        known[name] = _locate(roots, knowledge, name)
+    return known[name]
+
+
+def _locate(roots: tuple[str, ...], knowledge: Knowledge, name: str) -> Optional[tuple[str, bool]]:
     relative = name.replace(".", os.sep)
     for base in roots:
         found = find_in(base, relative)

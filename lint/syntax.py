@@ -14,6 +14,28 @@ from .summary import UNREAD, FunctionSummary, TypeExpr
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+# What a field's value is, by its type: 1 a node, 2 a sequence, 0 neither.
+# libcst's classes are ABCs, so isinstance(x, cst.CSTNode) runs Python code
+# each time; this asks once per type (millions of fields per run).
+_VALUE_KIND: dict[type, int] = {}
+
+
+def _value_kind(kind: type) -> int:
+    found = _VALUE_KIND.get(kind)
+    if found is None:
+        found = _VALUE_KIND[kind] = 1 if issubclass(kind, cst.CSTNode) else 2 if issubclass(kind, (tuple, list)) else 0
+    return found
+
+
+_IS_EXPRESSION: dict[type, bool] = {}
+
+
+def is_expression(node: cst.CSTNode) -> bool:
+    """isinstance(node, cst.BaseExpression), asked once per node type."""
+    found = _IS_EXPRESSION.get(type(node))
+    if found is None:
+        found = _IS_EXPRESSION[type(node)] = issubclass(type(node), cst.BaseExpression)
+    return found
 
 
 def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -23,13 +45,18 @@ def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     names = _CHILD_FIELDS.get(type(node))
     if names is None:
         names = _CHILD_FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+    kinds = _VALUE_KIND
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = kinds.get(type(value))
+        if kind is None:
+            kind = _value_kind(type(value))
+        if kind == 1:
             yield value
-        elif isinstance(value, (tuple, list)):
+        elif kind == 2:
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                item_kind = kinds.get(type(item))
+                if item_kind == 1 or (item_kind is None and _value_kind(type(item)) == 1):
                     yield item
 
 

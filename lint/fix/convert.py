@@ -14,7 +14,7 @@ import libcst as cst
 
 from ..diagnostics import Edit
 from ..source import line_starts
-from ..syntax import child_nodes, dotted_name
+from ..syntax import child_nodes, dotted_name, is_expression
 from ..types import DictOf, ListOf, Loc, Prim, Value
 
 FIXABLE = frozenset({"MEM101", "MEM102", "MEM103", "MEM104", "MEM105", "MEM106", "MEM201"})
@@ -319,7 +319,7 @@ class SourceMap:
         if self._by_range is None:
             self._by_range = {}
             for node, rng in self.positions.items():
-                if isinstance(node, cst.BaseExpression):
+                if is_expression(node):
                     key = (rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)  # type: ignore
                     self._by_range.setdefault(key, []).append(node)
         found = self._by_range.get((loc.line, loc.column, loc.end_line, loc.end_column), [])

@@ -803,9 +803,10 @@ class _UseCollector:
         self.stack: list[cst.CSTNode] = []  # the ancestors of the node being read
 
     def collect(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Name):
+        kind = type(node)  # exact types: isinstance with libcst's ABCs runs Python code on every node
+        if kind is cst.Name:
             self._name(node)
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+        elif kind is cst.Global or kind is cst.Nonlocal:
             for item in node.names:
                 self.uses.setdefault(item.name.value, _Uses()).declared.add(item.name.value)
         self.stack.append(node)

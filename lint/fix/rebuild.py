@@ -162,7 +162,7 @@ class Rebuilder:
                 self._source = self.planner.source
             wanted = set(lines)
             self._read_nodes = [n for n, r in self._source.positions.items()
-                                if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
+                                if type(n) is cst.Call and isinstance(n.func, cst.Attribute)
                                 and n.func.attr.value == "get" and r.start.line in wanted] if lines else []
         return self._source
 
@@ -424,7 +424,7 @@ class Rebuilder:
         return edits
 
     def _uses(self, function: cst.FunctionDef, name: str) -> list[cst.Name]:
-        return [n for n in self._walk(function.body) if isinstance(n, cst.Name) and n.value == name]
+        return [n for n in self._walk(function.body) if type(n) is cst.Name and n.value == name]
 
     def _container_use(self, function: cst.FunctionDef, use: cst.Name, shape: Shape) -> Optional[list[Edit]]:
         parent = self.parent(use)

@@ -221,6 +221,40 @@ class DiskCache:
                     pass
 
 
+def is_memlint_cache(folder: str) -> bool:
+    """Does `folder` hold the CACHEDIR.TAG memlint writes?"""
+    try:
+        with open(os.path.join(folder, "CACHEDIR.TAG"), encoding="utf-8", errors="replace") as handle:
+            tag = handle.read(4096)
+    except OSError:
+        return False
+    return tag.startswith(CACHEDIR_TAG.split("\n", 1)[0]) and "created by memlint" in tag
+
+
+def find_caches(roots: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
+    """memlint's cache folders: every `.memlint_cache` under `roots` (without
+    following symbolic links or entering `.git`) and the `extra` folders, each
+    only when it holds memlint's CACHEDIR.TAG."""
+    found: list[str] = []
+    for root in roots:
+        for folder, directories, _ in os.walk(root):
+            if ".memlint_cache" in directories:
+                candidate = os.path.join(folder, ".memlint_cache")
+                if not os.path.islink(candidate) and is_memlint_cache(candidate):
+                    found.append(os.path.normpath(candidate))
+            directories[:] = [d for d in directories if d not in (".git", ".memlint_cache")]
+    found += [os.path.normpath(folder) for folder in extra if os.path.isdir(folder) and is_memlint_cache(folder)]
+    return sorted(set(found))
+
+
+def remove_cache(folder: str) -> None:
+    """Remove one cache folder. Another memlint may be writing into it: what
+    it adds meanwhile is not an error (removed or left for the next clean)."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:

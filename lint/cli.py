@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("--output-format", default="text", choices=("text", "json"), help="text (markdown) or json")
 
     commands.add_parser("lsp", help="run the language server on stdio", allow_abbrev=False)
+
+    clean = commands.add_parser("clean", help="remove memlint's caches under the given directories (as `ruff clean`)",
+                                allow_abbrev=False)
+    clean.add_argument("paths", nargs="*", default=None, help="directories to search (default: .)")
+    clean.add_argument("--cache-dir", default=None, metavar="DIR",
+                       help="also remove this cache folder (and $MEMLINT_CACHE_DIR when set)")
     return parser
 
 
@@ -120,6 +126,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return EXIT_ERROR if getattr(args, "internal_errors", None) else code
         if args.command == "rule":
             return _rule(args)
+        if args.command == "clean":
+            return _clean(args)
         if args.command == "lsp":
             from .plugin.lsp import main as lsp_main
 
@@ -141,6 +149,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _drop_stdout()
         print(f"memlint: error: {_os_error(exc)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _clean(args: argparse.Namespace) -> int:
+    """`memlint clean`: every memlint cache folder under the paths (a
+    `.memlint_cache` holding memlint's CACHEDIR.TAG; a folder of that name
+    without it is left alone), the one --cache-dir names and $MEMLINT_CACHE_DIR."""
+    from .cache import find_caches, remove_cache
+
+    paths = args.paths or ["."]
+    for path in paths:
+        if not os.path.isdir(path):
+            raise UsageError(f"{path}: not a directory")
+    extra = [folder for folder in (args.cache_dir, os.environ.get("MEMLINT_CACHE_DIR")) if folder]
+    for folder in find_caches(paths, extra):
+        print(f"Removing cache at: {folder}", file=sys.stderr)
+        remove_cache(folder)
+    return EXIT_CLEAN
 
 
 def _os_error(exc: OSError) -> str:

@@ -215,3 +215,34 @@ def test_a_miss_is_looked_up_once(tmp_path: Path, monkeypatch) -> None:
     settings = replace(Settings.from_config(Config()), cache_dir=str(project / ".memlint_cache"))
     check_files(["agent.py", "other.py"], settings)
     assert len(asked) == 2 and len(set(asked)) == 2
+
+
+def test_clean_removes_memlint_caches_only(tmp_path: Path) -> None:
+    """`memlint clean` (as `ruff clean`): the caches under the directory, in
+    subprojects too, and $MEMLINT_CACHE_DIR; a `.memlint_cache` folder memlint
+    did not make (no CACHEDIR.TAG of memlint's) is left alone."""
+    project = make_project(tmp_path)
+    memlint(project)
+    sub = project / "services" / "agent"
+    sub.mkdir(parents=True)
+    (sub / "pyproject.toml").write_text("[project]\nname = 'sub'\n")
+    (sub / "agent.py").write_text(OTHER)
+    subprocess.run([sys.executable, "-m", "memlint", "check", "."], cwd=sub, capture_output=True, timeout=300)
+    foreign = project / "vendor" / ".memlint_cache"
+    foreign.mkdir(parents=True)
+    (foreign / "keep.txt").write_text("not memlint's\n")
+    elsewhere = tmp_path / "elsewhere"
+    memlint(project, env=dict(os.environ, MEMLINT_CACHE_DIR=str(elsewhere)))
+    assert (project / ".memlint_cache").is_dir() and (sub / ".memlint_cache").is_dir() and elsewhere.is_dir()
+
+    done = subprocess.run([sys.executable, "-m", "memlint", "clean"], cwd=project, capture_output=True, text=True,
+                          timeout=300, env=dict(os.environ, MEMLINT_CACHE_DIR=str(elsewhere)))
+    assert done.returncode == 0, done.stderr
+    assert not (project / ".memlint_cache").exists() and not (sub / ".memlint_cache").exists()
+    assert not elsewhere.exists()
+    assert (foreign / "keep.txt").is_file()
+    assert done.stderr.count("Removing cache at:") == 3
+    assert (project / "agent.py").is_file() and (sub / "agent.py").is_file()
+    missing = subprocess.run([sys.executable, "-m", "memlint", "clean", "no-such-dir"], cwd=project,
+                             capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "no-such-dir" in missing.stderr

@@ -18,8 +18,9 @@ Layout (Ruff's conventions): `.memlint_cache/` at the project root (or
 
 Safe with several memlint processes at once (pre-commit runs hooks in
 parallel; `--jobs`): every entry is written to a temporary file and renamed
-into place, a corrupt or truncated entry is ignored (and rewritten), and the
-number of result entries is kept under a bound.
+into place, a corrupt or truncated entry is ignored (and rewritten), the
+number of result entries is kept under a bound, and another version's folder
+that no run used for a month is removed.
 """
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ from typing import Callable, NamedTuple, Optional, Sequence
 
 FORMAT = 2  # bump when the pickled shapes change
 MAX_RESULT_ENTRIES = 50_000
+# A version folder no run has used for this long (another memlint release or
+# build) is removed by the next run that prunes.
+STALE_VERSION_SECONDS = 30 * 24 * 3600
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by memlint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -99,6 +103,7 @@ class DiskCache:
         self.base = self.directory / version
         self._base = str(self.base)
         self._prepared = False
+        self._marked = False
         self.written = 0  # entries this process stored: prune() has nothing to do without
 
     # -- files -------------------------------------------------------------------
@@ -117,10 +122,21 @@ class DiskCache:
         self._prepared = True
         return True
 
+    def _mark_used(self) -> None:
+        """Once per process: the version folder's time says when a run last
+        used it (prune removes the versions no run used for a month)."""
+        if not self._marked:
+            self._marked = True
+            try:
+                os.utime(self._base)
+            except OSError:
+                pass
+
     def _entry(self, kind: str, key: str) -> str:
         return os.path.join(self._base, kind, key[:2], key + ".pickle")
 
     def _load(self, kind: str, key: str):
+        self._mark_used()
         try:
             with open(self._entry(kind, key), "rb") as handle:
                 stored = pickle.load(handle)
@@ -199,9 +215,13 @@ class DiskCache:
     # -- size --------------------------------------------------------------------
 
     def prune(self, limit: int = MAX_RESULT_ENTRIES) -> None:
-        """Keep at most `limit` result entries (and as many summaries), oldest removed first."""
+        """Keep at most `limit` result entries (and as many summaries), oldest
+        removed first, and remove the other versions' folders no run used for
+        STALE_VERSION_SECONDS."""
         if not self.written:
             return
+        self._mark_used()
+        self._remove_stale_versions()
         for kind in ("results", "summaries"):
             entries: list[tuple[float, str]] = []
             try:
@@ -219,6 +239,22 @@ class DiskCache:
                     os.unlink(path)
                 except OSError:
                     pass
+
+
+    def _remove_stale_versions(self) -> None:
+        import shutil
+        import time
+
+        if not is_memlint_cache(str(self.directory)):
+            return
+        oldest = time.time() - STALE_VERSION_SECONDS
+        try:
+            for entry in os.scandir(self.directory):
+                if entry.name != self.base.name and entry.is_dir(follow_symlinks=False) \
+                        and entry.stat(follow_symlinks=False).st_mtime < oldest:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def is_memlint_cache(folder: str) -> bool:

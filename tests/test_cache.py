@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -246,3 +247,23 @@ def test_clean_removes_memlint_caches_only(tmp_path: Path) -> None:
     missing = subprocess.run([sys.executable, "-m", "memlint", "clean", "no-such-dir"], cwd=project,
                              capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "no-such-dir" in missing.stderr
+
+
+def test_a_version_folder_no_run_used_for_a_month_is_removed(tmp_path: Path) -> None:
+    """Each memlint build has its own folder; the ones left by builds no run
+    used for 30 days go when a run writes (the cache stays bounded across upgrades)."""
+    project = make_project(tmp_path)
+    memlint(project)
+    cache = project / ".memlint_cache"
+    current = [p for p in cache.iterdir() if p.is_dir()]
+    assert len(current) == 1
+    old, recent = cache / "0.0.1-0123456789abcdef", cache / "0.0.2-fedcba9876543210"
+    for folder, days in ((old, 31), (recent, 29)):
+        (folder / "results" / "ab").mkdir(parents=True)
+        (folder / "results" / "ab" / "x.pickle").write_bytes(b"")
+        stamp = time.time() - days * 24 * 3600
+        os.utime(folder, (stamp, stamp))
+    os.utime(current[0], (time.time() - 40 * 24 * 3600,) * 2)  # the folder in use stays, however old
+    (project / "other.py").write_text(OTHER + "\n")  # a change, so that the run writes
+    memlint(project)
+    assert not old.exists() and recent.is_dir() and current[0].is_dir()

@@ -16,7 +16,7 @@ In each round the commands run one after another, alternating, so slow drift
 of the machine affects both; medians are reported with the spread. Also
 measured: a warm re-run over (b) from the on-disk cache, one file without a
 memory write against `python -c pass`, and flake8 on files without memory
-writes with memlint installed against a venv without it. `--baseline PYTHON`
+writes in two fresh virtualenvs, with and without memlint installed. `--baseline PYTHON`
 runs another memlint (say, the last release) in the same rounds. Targets
 (issues 2 and 8): (a) <= 0.02x parse-only, (b) <= 0.5x parse-only (one
 process, no cache), peak memory on (a) < 500 MB, --jobs 2 output identical
@@ -147,19 +147,25 @@ def describe(samples: list[float]) -> str:
     return f"median {statistics.median(samples):7.2f}s (min {min(samples):.2f}, max {max(samples):.2f})"
 
 
-def startup_times(command: list[str], cwd: Path, repeat: int) -> float:
-    """The median of `repeat` runs of a short command."""
-    return statistics.median(run(command, cwd)[0] for _ in range(repeat))
+def flake8_environments(workdir: Path) -> tuple[Path, Path]:
+    """Two fresh virtualenvs with the same flake8 as this interpreter's, one
+    also with memlint (this checkout, installed as a user installs it): the
+    same start-up cost but for the plugin. (The interpreter running this
+    script has other `.pth` files and packages; comparing against it would
+    measure the environments as much as the plugin.)"""
+    from importlib.metadata import version
 
-
-def flake8_without_memlint(workdir: Path) -> Path:
-    """An interpreter with flake8 but not memlint (a venv that sees neither)."""
-    venv = workdir / "flake8-only"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "flake8"], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return python
+    pins = [f"flake8=={version('flake8')}"]
+    pythons = []
+    for name, extra in (("flake8-only", []), ("flake8-memlint", [str(Path(__file__).resolve().parents[2])])):
+        venv = workdir / name
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        python = venv / "bin" / "python"
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *pins, *extra], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
+        subprocess.run([str(python), "-m", "compileall", "-q", str(venv / "lib")], stdout=subprocess.DEVNULL)
+        pythons.append(python)
+    return pythons[0], pythons[1]
 
 
 def compile_memlint() -> str:
@@ -246,14 +252,18 @@ def main() -> int:
             (clean / f"module_{i}.py").write_text(f"def f{i}(x):\n    return x + {i}\n")
         one_clean = [sys.executable, "-m", "memlint", "check", "--no-cache", str(clean / "module_0.py")]
         bare = [sys.executable, "-c", "pass"]
-        with_plugin = [sys.executable, "-m", "flake8", "--select", "E,F", str(clean)]
-        without_python = flake8_without_memlint(workdir)
+        without_python, with_python = flake8_environments(workdir)
+        with_plugin = [str(with_python), "-m", "flake8", "--select", "E,F", str(clean)]
         without_plugin = [str(without_python), "-m", "flake8", "--select", "E,F", str(clean)]
+        plugins = subprocess.run(with_plugin[:3] + ["--version"], capture_output=True, text=True).stdout
+        assert "memlint" in plugins, f"memlint's flake8 plugin is not registered: {plugins}"
         startup: dict[str, list[float]] = {}
-        for _ in range(args.rounds):
+        # Short commands: each run alternates with the others (drift and
+        # bursts of load from elsewhere then hit all four alike), 10 per round.
+        for _ in range(args.rounds * 10):
             for name, command in (("python -c pass", bare), ("memlint, one clean file", one_clean),
                                   ("flake8 without memlint", without_plugin), ("flake8 with memlint", with_plugin)):
-                startup.setdefault(name, []).append(startup_times(command, workdir, 5))
+                startup.setdefault(name, []).append(run(command, workdir)[0])
 
         median = {name: statistics.median(samples) for name, samples in results.items()}
         print()

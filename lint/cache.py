@@ -269,8 +269,8 @@ def is_memlint_cache(folder: str) -> bool:
 
 def find_caches(roots: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
     """memlint's cache folders: every `.memlint_cache` under `roots` (without
-    following symbolic links or entering `.git`) and the `extra` folders, each
-    only when it holds memlint's CACHEDIR.TAG."""
+    following symbolic links or entering `.git`, `.hg` or `node_modules`) and
+    the `extra` folders, each only when it holds memlint's CACHEDIR.TAG."""
     found: list[str] = []
     for root in roots:
         for folder, directories, _ in os.walk(root):
@@ -278,7 +278,7 @@ def find_caches(roots: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
                 candidate = os.path.join(folder, ".memlint_cache")
                 if not os.path.islink(candidate) and is_memlint_cache(candidate):
                     found.append(os.path.normpath(candidate))
-            directories[:] = [d for d in directories if d not in (".git", ".memlint_cache")]
+            directories[:] = [d for d in directories if d not in (".git", ".hg", "node_modules", ".memlint_cache")]
     found += [os.path.normpath(folder) for folder in extra if os.path.isdir(folder) and is_memlint_cache(folder)]
     return sorted(set(found))
 

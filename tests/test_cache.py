@@ -267,3 +267,26 @@ def test_a_version_folder_no_run_used_for_a_month_is_removed(tmp_path: Path) -> 
     (project / "other.py").write_text(OTHER + "\n")  # a change, so that the run writes
     memlint(project)
     assert not old.exists() and recent.is_dir() and current[0].is_dir()
+
+
+def test_fix_reads_the_cached_results(tmp_path: Path) -> None:
+    """`--fix` takes what to fix from the cache: a cached result that says a
+    file has nothing to fix (doctored here) leaves the file as it is, while
+    the other file is fixed; without the cache both are."""
+    import pickle
+
+    project = make_project(tmp_path)
+    memlint(project)
+    for path in (project / ".memlint_cache").rglob("results/*/*.pickle"):
+        fmt, key, (diagnostics, dependencies, resolutions) = pickle.loads(path.read_bytes())
+        if diagnostics and diagnostics[0].path == "other.py":
+            path.write_bytes(pickle.dumps((fmt, key, ([], dependencies, resolutions))))
+    fixed = memlint(project, "--fix", "--unsafe-fixes")
+    assert fixed.returncode in (0, 1), fixed.stderr
+    assert (project / "other.py").read_text() == OTHER  # the cache said: nothing to fix
+    assert (project / "agent.py").read_text() != AGENT
+
+    (tmp_path / "fresh").mkdir()
+    fresh = make_project(tmp_path / "fresh")
+    memlint(fresh, "--fix", "--unsafe-fixes", "--no-cache")
+    assert (fresh / "other.py").read_text() != OTHER and "str(uuid4())" in (fresh / "other.py").read_text()

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import tempfile
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional, Sequence
@@ -250,7 +251,7 @@ class DiskCache:
         oldest = time.time() - STALE_VERSION_SECONDS
         try:
             for entry in os.scandir(self.directory):
-                if entry.name != self.base.name and entry.is_dir(follow_symlinks=False) \
+                if entry.name != self.base.name and is_version_folder(entry) \
                         and entry.stat(follow_symlinks=False).st_mtime < oldest:
                     shutil.rmtree(entry.path, ignore_errors=True)
         except OSError:
@@ -283,12 +284,50 @@ def find_caches(roots: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
     return sorted(set(found))
 
 
+VERSION_FOLDER = re.compile(r"[0-9A-Za-z.+!_-]+-[0-9a-f]{16}")
+VERSION_CONTENTS = frozenset({"results", "summaries"})
+
+
+def is_version_folder(entry: os.DirEntry) -> bool:
+    """Is this a folder memlint made for one version (`<version>-<fingerprint>`
+    holding only `results/` and `summaries/`)? Only such folders are ever
+    removed: a cache folder set to a directory that holds other things
+    (`MEMLINT_CACHE_DIR=.`) loses nothing else."""
+    if not entry.is_dir(follow_symlinks=False) or not VERSION_FOLDER.fullmatch(entry.name):
+        return False
+    try:
+        return set(os.listdir(entry.path)) <= VERSION_CONTENTS
+    except OSError:
+        return False
+
+
 def remove_cache(folder: str) -> None:
-    """Remove one cache folder. Another memlint may be writing into it: what
-    it adds meanwhile is not an error (removed or left for the next clean)."""
+    """Remove what memlint wrote into a cache folder: its version folders,
+    its CACHEDIR.TAG and its `.gitignore` of `*`; then the folder, if that
+    left it empty. Another memlint may be writing into it meanwhile: what it
+    adds is not an error (removed, or left for the next clean)."""
     import shutil
 
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if is_version_folder(entry):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            elif entry.name == ".gitignore" and entry.is_file(follow_symlinks=False):
+                with open(entry.path, "rb") as handle:
+                    if handle.read(64) == b"*\n":
+                        os.unlink(entry.path)
+            elif entry.name == "CACHEDIR.TAG" and entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+        except OSError:
+            pass
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass  # something else is in it: left alone
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -290,3 +290,36 @@ def test_fix_reads_the_cached_results(tmp_path: Path) -> None:
     fresh = make_project(tmp_path / "fresh")
     memlint(fresh, "--fix", "--unsafe-fixes", "--no-cache")
     assert (fresh / "other.py").read_text() != OTHER and "str(uuid4())" in (fresh / "other.py").read_text()
+
+
+def test_a_cache_folder_shared_with_other_files_loses_only_memlints(tmp_path: Path) -> None:
+    """MEMLINT_CACHE_DIR set to a folder that holds other things (here the
+    project itself): neither pruning nor `memlint clean` removes anything
+    memlint did not make, however old."""
+    project = make_project(tmp_path)
+    (project / ".gitignore").write_text("build/\n")
+    old_notes = project / "notes"
+    old_notes.mkdir()
+    (old_notes / "todo.txt").write_text("keep\n")
+    look_alike = project / "1.0-0123456789abcdef"  # named like a version folder, holding other things
+    look_alike.mkdir()
+    (look_alike / "data.txt").write_text("keep\n")
+    stamp = time.time() - 90 * 24 * 3600
+    for folder in (old_notes, look_alike):
+        os.utime(folder, (stamp, stamp))
+    env = dict(os.environ, MEMLINT_CACHE_DIR=str(project))
+    assert "MEM102" in memlint(project, env=env).stdout
+    (project / "other.py").write_text(OTHER + "\n")
+    memlint(project, env=env)  # writes, so prunes
+    assert (old_notes / "todo.txt").is_file() and (look_alike / "data.txt").is_file()
+    assert (project / "CACHEDIR.TAG").is_file()
+
+    done = subprocess.run([sys.executable, "-m", "memlint", "clean"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert not (project / "CACHEDIR.TAG").exists()
+    assert not [p for p in project.iterdir() if p.is_dir() and p.name.startswith("0.")]  # memlint's version folder
+    assert (project / ".gitignore").read_text() == "build/\n"
+    assert (old_notes / "todo.txt").is_file() and (look_alike / "data.txt").is_file()
+    assert sorted(p.name for p in project.iterdir()) == sorted(
+        [".gitignore", "1.0-0123456789abcdef", "agent.py", "models.py", "notes", "other.py", "pyproject.toml"])

@@ -241,7 +241,6 @@ class DiskCache:
                 except OSError:
                     pass
 
-
     def _remove_stale_versions(self) -> None:
         import shutil
         import time

@@ -394,11 +394,9 @@ def _check(args: argparse.Namespace) -> int:
     from .engine import available_cpus, check_files, knowledge_for, tune_gc
 
     jobs = args.jobs or available_cpus()
-    from .cache import no_cache_in_environment
+    from .cache import default_directory, no_cache_in_environment
 
     if not (args.no_cache or no_cache_in_environment()):
-        from .cache import default_directory
-
         cache_dir = Path(args.cache_dir) if args.cache_dir else default_directory(config.root)
         settings = dataclasses.replace(settings, cache_dir=str(cache_dir.absolute()))
     # The target environment is found up front, so that a bad `python` setting
@@ -718,8 +716,7 @@ def _check_stdin(args: argparse.Namespace, settings, config) -> int:
     fixing = args.fix or args.diff
     if not fixing or source is None or excluded:
         if args.fix and not args.diff:
-            sys.stdout.buffer.write(data)  # the text, unchanged
-            sys.stdout.flush()
+            _write_bytes(data)  # the text, unchanged
         _report(args, diagnostics, config, files=[display],
                 sources={display: source.text} if source is not None else None,
                 stream=sys.stderr if fixing else None)
@@ -736,9 +733,7 @@ def _check_stdin(args: argparse.Namespace, settings, config) -> int:
         if args.show_fixes or result.fixed:
             print(_fixed_summary(result.fixed, args.show_fixes, verb="Would fix"), file=sys.stderr)
         return EXIT_FOUND if changed and not args.exit_zero else EXIT_CLEAN
-    sys.stdout.flush()
-    sys.stdout.buffer.write(encode(source, result.text))
-    sys.stdout.flush()
+    _write_bytes(encode(source, result.text))
     _report(args, result.remaining, config, result.fixed, files=[display], sources={display: result.text},
             stream=sys.stderr)
     if args.exit_zero:
